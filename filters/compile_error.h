@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace watchfilter::filters {
+
+// A parse or type error. `column` is 1-based and counts characters (UTF-8 code points) of the
+// expression source; `message` says what was expected. to_string() is the text meant for the
+// message of a Kubernetes Status (HTTP 400) and for WatchFilter status conditions.
+struct CompileError {
+  std::size_t column = 1;
+  std::string message;
+
+  std::string to_string() const { return "col " + std::to_string(column) + ": " + message; }
+};
+
+}  // namespace watchfilter::filters

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the demo need.
+# Idempotent: when every package is present it touches nothing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libboost-dev libssl-dev openssl
+  rapidjson-dev libsimdjson-dev libyaml-cpp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev          # libFuzzer targets
+  iproute2 procps curl util-linux      # e2e: network namespaces, process checks
+  python3 python3-kubernetes           # e2e: the python kubernetes client reads our streams
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo=""; [[ $(id -u) == 0 ]] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# kube-apiserver 1.36 needs Go >= 1.26; Debian's golang package is older, so the
+# toolchain must come with the machine.
+if ! command -v go >/dev/null; then
+  echo "install-deps: Go >= 1.26 is required to build the e2e control plane (not found)" >&2
+  exit 1
+fi
+gov=$(go env GOVERSION); gov=${gov#go}
+if [[ $(printf '%s\n1.26\n' "$gov" | sort -V | head -n1) != 1.26 ]]; then
+  echo "install-deps: Go >= 1.26 is required to build the e2e control plane (found $gov)" >&2
+  exit 1
+fi
