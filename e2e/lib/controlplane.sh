@@ -31,7 +31,8 @@ cp_exec() { ip netns exec "$CP_NS" "$@"; }
 cp_kubectl() { cp_exec "$CP_BIN/kubectl" --kubeconfig "$CP_KUBECONFIG" "$@"; }
 
 cp_curl() {
-  cp_exec curl -sS --cacert "$CP_DIR/ca.crt" --cert "$CP_DIR/admin.crt" --key "$CP_DIR/admin.key" "$@"
+  # A curl User-Agent makes kube-apiserver pretty-print; the tests want the bytes clients get.
+  cp_exec curl -sS -A watchfilter-e2e --cacert "$CP_DIR/ca.crt" --cert "$CP_DIR/admin.crt" --key "$CP_DIR/admin.key" "$@"
 }
 
 cp_start_bg() { # name cmd...
