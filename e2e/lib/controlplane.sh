@@ -124,6 +124,7 @@ EOF
 # Everything cp_up made, undone in reverse: processes, namespace, files.
 cp_down() {
   [[ -n ${CP_NS:-} ]] || return 0
+  local -; set +e   # teardown must run to its end, whatever the caller's errexit says
   local pids
   pids=$(ip netns pids "$CP_NS" 2>/dev/null || true)
   if [[ -n $pids ]]; then

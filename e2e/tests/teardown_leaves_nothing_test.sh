@@ -12,6 +12,7 @@ fail() { echo "[teardown] FAIL: $*" >&2; exit 1; }
 # process in the namespace, then either fails or waits to be killed.
 run_plane() { # mode
   exec bash -c '
+    set -euo pipefail   # as every script of ours runs
     source "$1/../lib/controlplane.sh"
     cp_up
     echo "$CP_NS $CP_DIR" >"$2/made"
