@@ -50,7 +50,9 @@ proxy_kubeconfig() {
 apiVersion: v1
 kind: Config
 clusters: [{name: proxy, cluster: {server: "https://127.0.0.1:$1", insecure-skip-tls-verify: true}}]
-users: [{name: anonymous, user: {}}]
+# Until the APIService work adds authentication the proxy ignores credentials; a token keeps
+# kubectl from prompting for a username.
+users: [{name: anonymous, user: {token: no-authentication-yet}}]
 contexts: [{name: proxy, context: {cluster: proxy, user: anonymous, namespace: default}}]
 current-context: proxy
 EOK
