@@ -1,0 +1,33 @@
+#include "proxy/bind_address.h"
+
+#include <string>
+
+#include "proxy/config_error.h"
+
+namespace watchfilter::proxy {
+
+bool is_loopback(const boost::asio::ip::address& address) {
+  if (address.is_v4()) return address.to_v4().is_loopback();
+  const auto v6 = address.to_v6();
+  if (v6.is_v4_mapped()) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6).is_loopback();
+  }
+  return v6.is_loopback();
+}
+
+boost::asio::ip::address parse_loopback_bind_address(std::string_view text) {
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(std::string(text), ec);
+  if (ec) {
+    throw ConfigError("--bind-address \"" + std::string(text) + "\" is not an IP address");
+  }
+  if (!is_loopback(address)) {
+    throw ConfigError("--bind-address " + std::string(text) +
+                      " is not a loopback address (127.0.0.0/8 or ::1): watchfilter-proxy has no "
+                      "authentication yet and forwards every request with its own upstream "
+                      "credentials, so it refuses to listen where the network can reach it");
+  }
+  return address;
+}
+
+}  // namespace watchfilter::proxy

@@ -1,0 +1,192 @@
+#include "proxy/flags.h"
+
+#include <charconv>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace watchfilter::proxy {
+namespace {
+
+struct FlagSpec {
+  std::string_view name;
+  std::string_view value_name;  // empty: boolean flag
+  std::string_view default_value;
+  std::string_view help;
+  std::function<void(ProxyFlags&, std::string_view)> set;
+};
+
+long long parse_int(std::string_view flag, std::string_view value, long long min, long long max) {
+  long long out = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (ec != std::errc() || ptr != value.data() + value.size() || value.empty()) {
+    throw FlagError("invalid value \"" + std::string(value) + "\" for flag --" + std::string(flag) +
+                    ": not an integer");
+  }
+  if (out < min || out > max) {
+    throw FlagError("invalid value \"" + std::string(value) + "\" for flag --" + std::string(flag) +
+                    ": must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return out;
+}
+
+bool parse_bool(std::string_view flag, std::string_view value) {
+  if (value == "true" || value == "1") return true;
+  if (value == "false" || value == "0") return false;
+  throw FlagError("invalid value \"" + std::string(value) + "\" for flag --" + std::string(flag) +
+                  ": want true or false");
+}
+
+std::string non_empty(std::string_view flag, std::string_view value) {
+  if (value.empty()) throw FlagError("flag --" + std::string(flag) + " needs a non-empty value");
+  return std::string(value);
+}
+
+const std::vector<FlagSpec>& flag_table() {
+  static const std::vector<FlagSpec> table = {
+      {"secure-port", "int", "8443",
+       "The port on which to serve HTTPS. 0 picks a free port (logged at startup).",
+       [](ProxyFlags& f, std::string_view v) {
+         f.secure_port = static_cast<std::uint16_t>(parse_int("secure-port", v, 0, 65535));
+       }},
+      {"bind-address", "ip", "127.0.0.1",
+       "The IP address on which to listen. Must be a loopback address (127.0.0.0/8 or ::1): until "
+       "authentication is implemented every caller acts with the proxy's upstream identity, so "
+       "the proxy refuses to listen where the network can reach it.",
+       [](ProxyFlags& f, std::string_view v) { f.bind_address = non_empty("bind-address", v); }},
+      {"tls-cert-file", "path", "",
+       "File containing the PEM serving certificate (followed by any intermediates). When it and "
+       "--tls-private-key-file are absent, a self-signed certificate for localhost, 127.0.0.1 "
+       "and ::1 is generated in memory at startup.",
+       [](ProxyFlags& f, std::string_view v) { f.tls_cert_file = non_empty("tls-cert-file", v); }},
+      {"tls-private-key-file", "path", "",
+       "File containing the PEM private key matching --tls-cert-file.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.tls_private_key_file = non_empty("tls-private-key-file", v);
+       }},
+      {"kubeconfig", "path", "",
+       "Kubeconfig file pointing at the kube-apiserver to proxy (its current context, or "
+       "--context). When absent, the in-cluster configuration is used if KUBERNETES_SERVICE_HOST "
+       "and KUBERNETES_SERVICE_PORT are set (service account token and CA under "
+       "/var/run/secrets/kubernetes.io/serviceaccount/).",
+       [](ProxyFlags& f, std::string_view v) { f.kubeconfig = non_empty("kubeconfig", v); }},
+      {"context", "name", "", "Kubeconfig context to use instead of its current-context.",
+       [](ProxyFlags& f, std::string_view v) { f.context = non_empty("context", v); }},
+      {"v", "int", "0",
+       "Log verbosity (klog style): 0 startup and errors, 1 upstream readiness, 2 one line per "
+       "request, 4 connection-level detail.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.verbosity = static_cast<int>(parse_int("v", v, 0, 10));
+       }},
+      {"threads", "int", "2",
+       "Number of threads running the event loop. Each connection is served on its own strand, so "
+       "this only scales TLS and copying work across cores.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.threads = static_cast<int>(parse_int("threads", v, 1, 64));
+       }},
+      {"help", "", "false", "Print this help and exit.",
+       [](ProxyFlags& f, std::string_view v) { f.help = parse_bool("help", v); }},
+  };
+  return table;
+}
+
+const FlagSpec* find_flag(std::string_view name) {
+  for (const auto& spec : flag_table()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+ProxyFlags parse_flags(std::span<const std::string_view> args) {
+  ProxyFlags flags;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    // pflag accepts `-h` and `-v` as shorthands; everything else is `--name`.
+    std::string_view name;
+    if (arg == "-h") {
+      name = "help";
+    } else if (arg.starts_with("-v") && !arg.starts_with("--")) {
+      name = "v";
+      arg.remove_prefix(2);
+      if (arg.starts_with('=')) arg.remove_prefix(1);
+      if (!arg.empty()) {
+        find_flag("v")->set(flags, arg);
+        continue;
+      }
+    } else if (arg.starts_with("--") && arg.size() > 2) {
+      name = arg.substr(2);
+    } else {
+      throw FlagError("unexpected argument \"" + std::string(arg) +
+                      "\": watchfilter-proxy takes only flags");
+    }
+    std::optional<std::string_view> value;
+    if (auto eq = name.find('='); eq != std::string_view::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    const FlagSpec* spec = find_flag(name);
+    if (spec == nullptr) throw FlagError("unknown flag: --" + std::string(name));
+    if (!value) {
+      if (spec->value_name.empty()) {
+        value = "true";
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        throw FlagError("flag needs an argument: --" + std::string(name));
+      }
+    }
+    spec->set(flags, *value);
+  }
+  return flags;
+}
+
+std::string help_text(std::string_view program) {
+  std::string out;
+  out += "Usage: ";
+  out += program;
+  out +=
+      " [flags]\n\n"
+      "watchfilter-proxy serves Kubernetes API GET requests (lists, gets and ?watch=true "
+      "streams)\nover HTTPS and forwards them to kube-apiserver with its own credentials, both "
+      "under the\nupstream path and under /apis/stream.watchfilter.io/v1alpha1/proxy/<upstream "
+      "path>.\nLocal endpoints: /healthz, /livez, /readyz (503 until kube-apiserver answered "
+      "once,\nand during shutdown). SIGINT/SIGTERM stop it gracefully.\n\nFlags:\n";
+  for (const auto& spec : flag_table()) {
+    std::string head = "      --" + std::string(spec.name);
+    if (!spec.value_name.empty()) head += " " + std::string(spec.value_name);
+    out += head;
+    out += "\n          ";
+    // Wrap the description at ~96 columns for a terminal.
+    std::size_t col = 10;
+    std::string_view rest = spec.help;
+    bool first = true;
+    while (!rest.empty()) {
+      auto sp = rest.find(' ');
+      std::string_view word = rest.substr(0, sp);
+      if (!first && col + 1 + word.size() > 96) {
+        out += "\n          ";
+        col = 10;
+      } else if (!first) {
+        out += ' ';
+        ++col;
+      }
+      out += word;
+      col += word.size();
+      first = false;
+      if (sp == std::string_view::npos) break;
+      rest.remove_prefix(sp + 1);
+    }
+    if (!spec.default_value.empty() && !spec.value_name.empty()) {
+      out += " (default " + std::string(spec.default_value) + ")";
+    }
+    out += "\n";
+  }
+  out += "\nBoth --flag=value and --flag value are accepted.\n";
+  return out;
+}
+
+}  // namespace watchfilter::proxy

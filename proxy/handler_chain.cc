@@ -1,0 +1,124 @@
+#include "proxy/handler_chain.h"
+
+#include <boost/beast/http/field.hpp>
+
+namespace watchfilter::proxy {
+namespace {
+
+// One `key=value` parameter of a query string, compared without URL-decoding: the values we
+// look at ("true", "1") have no escapes.
+bool query_has(std::string_view query, std::string_view key, std::string_view value) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view param = query.substr(0, amp);
+    auto eq = param.find('=');
+    if (param.substr(0, eq) == key && eq != std::string_view::npos &&
+        param.substr(eq + 1) == value) {
+      return true;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+http::response<http::string_body> plain_text(http::status status, std::string body,
+                                             const ClientRequest& request) {
+  http::response<http::string_body> res{status, request.version()};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.set(http::field::cache_control, "no-cache, private");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.body() = std::move(body);
+  res.keep_alive(request.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+std::optional<std::string> map_to_upstream_target(std::string_view target) {
+  if (!target.starts_with('/')) return std::nullopt;
+  if (!target.starts_with(kProxyPrefix)) return std::string(target);
+  std::string_view rest = target.substr(kProxyPrefix.size());
+  if (rest.empty()) return std::string("/");
+  if (rest.starts_with('?')) return "/" + std::string(rest);
+  if (rest.starts_with('/')) return std::string(rest);
+  // `/apis/stream.watchfilter.io/v1alpha1/proxyfoo` is some other upstream path.
+  return std::string(target);
+}
+
+bool is_watch_request(std::string_view upstream_target) {
+  auto q = upstream_target.find('?');
+  std::string_view path = upstream_target.substr(0, q);
+  if (q != std::string_view::npos) {
+    std::string_view query = upstream_target.substr(q + 1);
+    if (query_has(query, "watch", "true") || query_has(query, "watch", "1")) return true;
+  }
+  return path.starts_with("/api/v1/watch/") || (path.starts_with("/apis/") && [&] {
+           // /apis/<group>/<version>/watch/...
+           std::string_view rest = path.substr(6);
+           for (int i = 0; i < 2; ++i) {
+             auto slash = rest.find('/');
+             if (slash == std::string_view::npos) return false;
+             rest.remove_prefix(slash + 1);
+           }
+           return rest.starts_with("watch/");
+         }());
+}
+
+std::optional<LocalReply> HandlerChain::serve_health(const ClientRequest& request,
+                                                     std::string_view path) const {
+  if (path == "/healthz" || path == "/livez") {
+    return LocalReply{plain_text(http::status::ok, "ok", request)};
+  }
+  if (path == "/readyz") {
+    if (health_->ready()) return LocalReply{plain_text(http::status::ok, "ok", request)};
+    std::string why = health_->shutting_down()
+                          ? "[-]shutdown failed: reason withheld\nreadyz check failed"
+                          : "[-]upstream-reachable failed: kube-apiserver has not answered yet\n"
+                            "readyz check failed";
+    return LocalReply{plain_text(http::status::service_unavailable, std::move(why), request)};
+  }
+  return std::nullopt;
+}
+
+ChainDecision HandlerChain::handle(const ClientRequest& request) const {
+  const unsigned version = request.version();
+  const bool keep_alive = request.keep_alive();
+
+  // 1. Request info.
+  std::optional<std::string> upstream_target = map_to_upstream_target(request.target());
+  if (!upstream_target) {
+    return LocalReply{make_status_response(StatusReason::kBadRequest,
+                                           "request target must be an absolute path", version,
+                                           keep_alive, *counters_)};
+  }
+  const std::string_view path =
+      std::string_view(request.target()).substr(0, std::string_view(request.target()).find('?'));
+
+  // 2. Local endpoints, only under their own paths (not under the proxy prefix, which is always
+  // upstream's).
+  const bool is_get = request.method() == http::verb::get || request.method() == http::verb::head;
+  if (is_get) {
+    if (auto reply = serve_health(request, path)) return std::move(*reply);
+  }
+
+  // 3. Method check.
+  if (!is_get) {
+    auto res = make_status_response(
+        StatusReason::kMethodNotAllowed,
+        "method " + std::string(request.method_string()) +
+            " is not supported by watchfilter-proxy yet; only GET and HEAD are forwarded",
+        version, keep_alive, *counters_);
+    res.set(http::field::allow, "GET, HEAD");
+    return LocalReply{std::move(res)};
+  }
+
+  // 4./5. Authentication and authorization slot in here (later issues).
+
+  // 6. Forward.
+  const bool watch = is_watch_request(*upstream_target);
+  return ForwardUpstream{std::move(*upstream_target), watch};
+}
+
+}  // namespace watchfilter::proxy

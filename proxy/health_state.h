@@ -1,0 +1,25 @@
+#pragma once
+
+#include <atomic>
+
+namespace watchfilter::proxy {
+
+// What /readyz reports. Written by the readiness probe and the shutdown path, read by sessions on
+// any thread, hence atomics.
+class HealthState {
+ public:
+  // Once kube-apiserver answered /readyz or /version, the proxy stays ready (per-request upstream
+  // failures are reported per request as 503 Status instead).
+  void mark_upstream_reachable() { upstream_reachable_.store(true, std::memory_order_release); }
+  void begin_shutdown() { shutting_down_.store(true, std::memory_order_release); }
+
+  bool upstream_reachable() const { return upstream_reachable_.load(std::memory_order_acquire); }
+  bool shutting_down() const { return shutting_down_.load(std::memory_order_acquire); }
+  bool ready() const { return upstream_reachable() && !shutting_down(); }
+
+ private:
+  std::atomic<bool> upstream_reachable_{false};
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace watchfilter::proxy

@@ -1,0 +1,144 @@
+// watchfilter-proxy: flags -> configuration -> server. Every startup error is one line on stderr
+// and a non-zero exit (2 for flag errors, 1 for the rest).
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "proxy/bind_address.h"
+#include "proxy/config_error.h"
+#include "proxy/flags.h"
+#include "proxy/kubeconfig.h"
+#include "proxy/log.h"
+#include "proxy/readiness_probe.h"
+#include "proxy/server.h"
+#include "proxy/tls_context.h"
+
+namespace {
+
+namespace net = boost::asio;
+using namespace watchfilter::proxy;
+
+// How long in-flight requests get to finish after SIGINT/SIGTERM before the loop is stopped.
+constexpr auto kShutdownGrace = std::chrono::seconds(10);
+
+UpstreamConfig load_upstream(const ProxyFlags& flags) {
+  if (!flags.kubeconfig.empty()) return load_kubeconfig(flags.kubeconfig, flags.context);
+  if (!flags.context.empty()) throw ConfigError("--context needs --kubeconfig");
+  if (auto env = InClusterEnvironment::detect()) return load_in_cluster_config(*env);
+  throw ConfigError(
+      "no --kubeconfig given and not running in a Pod (KUBERNETES_SERVICE_HOST and "
+      "KUBERNETES_SERVICE_PORT are not set)");
+}
+
+int run(const ProxyFlags& flags) {
+  auto logger = std::make_shared<const Logger>(flags.verbosity);
+  const auto bind_address = parse_loopback_bind_address(flags.bind_address);
+  UpstreamConfig upstream_config = load_upstream(flags);
+  if (upstream_config.insecure_skip_tls_verify) {
+    logger->warning(
+        upstream_config.description +
+        ": insecure-skip-tls-verify is set; kube-apiserver's certificate is not checked");
+  }
+
+  CertificateAndKey serving;
+  if (flags.tls_cert_file.empty() && flags.tls_private_key_file.empty()) {
+    std::vector<net::ip::address> ips = {net::ip::make_address("127.0.0.1"),
+                                         net::ip::make_address("::1")};
+    if (bind_address != ips[0] && bind_address != ips[1]) ips.push_back(bind_address);
+    serving = generate_self_signed_certificate({"localhost"}, ips);
+    logger->info(
+        "no --tls-cert-file/--tls-private-key-file given: generated a self-signed serving "
+        "certificate in memory for localhost, 127.0.0.1, ::1");
+  } else {
+    serving = load_certificate_files(flags.tls_cert_file, flags.tls_private_key_file);
+  }
+
+  auto health = std::make_shared<HealthState>();
+  auto counters = std::make_shared<StatusCounters>();
+  auto context = std::make_shared<SessionContext>();
+  context->server_tls = std::make_shared<net::ssl::context>(make_server_tls_context(serving));
+  context->chain = std::make_shared<const HandlerChain>(health, counters);
+  context->upstream = std::make_shared<UpstreamClient>(upstream_config, logger);
+  context->logger = logger;
+
+  net::io_context ioc(flags.threads);
+  Server server(ioc, context, net::ip::tcp::endpoint(bind_address, flags.secure_port));
+  const auto endpoint = server.local_endpoint();
+  logger->info("serving on https://" +
+               (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
+                                           : endpoint.address().to_string()) +
+               ":" + std::to_string(endpoint.port()) + ", forwarding to " +
+               upstream_config.authority() + " (" + upstream_config.description + ")");
+
+  auto probe = std::make_shared<ReadinessProbe>(net::make_strand(ioc), context->upstream, health);
+  probe->start();
+  server.start();
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::steady_timer drain_timer(ioc);
+  const auto control = net::make_strand(ioc);
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void()> wait_drained = [&] {
+    if (server.active_sessions() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      if (server.active_sessions() != 0) {
+        logger->warning("shutdown grace period over; stopping with " +
+                        std::to_string(server.active_sessions()) + " connections open");
+        ioc.stop();
+      }
+      signals.cancel();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(50));
+    drain_timer.async_wait([&](boost::system::error_code ec) {
+      if (!ec) wait_drained();
+    });
+  };
+  signals.async_wait([&](boost::system::error_code ec, int signo) {
+    if (ec) return;
+    logger->info("received signal " + std::to_string(signo) +
+                 ": not ready, stop accepting, closing streams");
+    health->begin_shutdown();
+    probe->stop();
+    server.stop();
+    deadline = std::chrono::steady_clock::now() + kShutdownGrace;
+    net::post(control, wait_drained);
+  });
+
+  std::vector<std::thread> workers;
+  for (int i = 1; i < flags.threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : workers) t.join();
+  logger->info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  ProxyFlags flags;
+  try {
+    flags = parse_flags(args);
+  } catch (const FlagError& e) {
+    std::fprintf(stderr, "watchfilter-proxy: %s (see --help)\n", e.what());
+    return 2;
+  }
+  if (flags.help) {
+    std::cout << help_text("watchfilter-proxy");
+    return 0;
+  }
+  try {
+    return run(flags);
+  } catch (const std::exception& e) {
+    // ConfigError and failures while setting up (e.g. OpenSSL) alike: one line, exit 1.
+    std::fprintf(stderr, "watchfilter-proxy: error: %s\n", e.what());
+    return 1;
+  }
+}

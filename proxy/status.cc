@@ -1,0 +1,90 @@
+#include "proxy/status.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <boost/beast/http/field.hpp>
+
+namespace watchfilter::proxy {
+
+namespace http = boost::beast::http;
+
+std::string_view reason_name(StatusReason reason) {
+  switch (reason) {
+    case StatusReason::kBadRequest:
+      return "BadRequest";
+    case StatusReason::kNotFound:
+      return "NotFound";
+    case StatusReason::kMethodNotAllowed:
+      return "MethodNotAllowed";
+    case StatusReason::kRequestEntityTooLarge:
+      return "RequestEntityTooLarge";
+    case StatusReason::kInternalError:
+      return "InternalError";
+    case StatusReason::kServiceUnavailable:
+      return "ServiceUnavailable";
+    case StatusReason::kTimeout:
+      return "Timeout";
+  }
+  return "InternalError";
+}
+
+http::status reason_code(StatusReason reason) {
+  switch (reason) {
+    case StatusReason::kBadRequest:
+      return http::status::bad_request;
+    case StatusReason::kNotFound:
+      return http::status::not_found;
+    case StatusReason::kMethodNotAllowed:
+      return http::status::method_not_allowed;
+    case StatusReason::kRequestEntityTooLarge:
+      return http::status::payload_too_large;
+    case StatusReason::kInternalError:
+      return http::status::internal_server_error;
+    case StatusReason::kServiceUnavailable:
+      return http::status::service_unavailable;
+    case StatusReason::kTimeout:
+      return http::status::gateway_timeout;
+  }
+  return http::status::internal_server_error;
+}
+
+std::string status_json(StatusReason reason, std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  const std::string_view name = reason_name(reason);
+  w.StartObject();
+  w.Key("kind");
+  w.String("Status");
+  w.Key("apiVersion");
+  w.String("v1");
+  w.Key("metadata");
+  w.StartObject();
+  w.EndObject();
+  w.Key("status");
+  w.String("Failure");
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.Key("reason");
+  w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+  w.Key("code");
+  w.Int(static_cast<int>(reason_code(reason)));
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+http::response<http::string_body> make_status_response(StatusReason reason,
+                                                       std::string_view message,
+                                                       unsigned http_version, bool keep_alive,
+                                                       StatusCounters& counters) {
+  counters.increment(reason);
+  http::response<http::string_body> res{reason_code(reason), http_version};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-cache, private");
+  res.body() = status_json(reason, message);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace watchfilter::proxy

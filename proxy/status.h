@@ -1,0 +1,53 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace watchfilter::proxy {
+
+// The Kubernetes Status reasons the proxy itself produces (metav1.StatusReason); each maps to
+// exactly one HTTP code, so a reply cannot pair a reason with the wrong code.
+enum class StatusReason : std::uint8_t {
+  kBadRequest,             // 400
+  kNotFound,               // 404
+  kMethodNotAllowed,       // 405
+  kRequestEntityTooLarge,  // 413
+  kInternalError,          // 500
+  kServiceUnavailable,     // 503
+  kTimeout,                // 504
+};
+inline constexpr std::size_t kStatusReasonCount = 7;
+
+std::string_view reason_name(StatusReason reason);
+boost::beast::http::status reason_code(StatusReason reason);
+
+// Counts of proxy-generated error replies per reason, for /metrics later. Lock-free.
+class StatusCounters {
+ public:
+  void increment(StatusReason reason) {
+    counts_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t count(StatusReason reason) const {
+    return counts_[static_cast<std::size_t>(reason)].load(std::memory_order_relaxed);
+  }
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kStatusReasonCount> counts_{};
+};
+
+// `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":...,
+//   "reason":...,"code":...}` with the message JSON-escaped.
+std::string status_json(StatusReason reason, std::string_view message);
+
+// The one function every proxy-generated error reply goes through: builds the Status response and
+// counts it. Upstream errors are relayed as upstream sent them and do not come here.
+boost::beast::http::response<boost::beast::http::string_body> make_status_response(
+    StatusReason reason, std::string_view message, unsigned http_version, bool keep_alive,
+    StatusCounters& counters);
+
+}  // namespace watchfilter::proxy
