@@ -44,6 +44,62 @@ std::string non_empty(std::string_view flag, std::string_view value) {
   return std::string(value);
 }
 
+}  // namespace
+
+std::chrono::milliseconds parse_duration(std::string_view flag, std::string_view value) {
+  auto bad = [&](std::string_view why) {
+    return FlagError("invalid value \"" + std::string(value) + "\" for flag --" +
+                     std::string(flag) + ": " + std::string(why));
+  };
+  if (value.empty()) throw bad("want a duration like 10s, 5m or 1h30m");
+  if (value == "0") return std::chrono::milliseconds(0);
+  double total_ms = 0;
+  std::string_view rest = value;
+  while (!rest.empty()) {
+    std::size_t digits = 0;
+    while (digits < rest.size() && ((rest[digits] >= '0' && rest[digits] <= '9') || rest[digits] == '.')) {
+      ++digits;
+    }
+    if (digits == 0) throw bad("want a duration like 10s, 5m or 1h30m");
+    const double number = std::stod(std::string(rest.substr(0, digits)));
+    rest.remove_prefix(digits);
+    std::size_t unit_len = 0;
+    while (unit_len < rest.size() && !(rest[unit_len] >= '0' && rest[unit_len] <= '9')) ++unit_len;
+    const std::string_view unit = rest.substr(0, unit_len);
+    rest.remove_prefix(unit_len);
+    double scale = 0;
+    if (unit == "ms") scale = 1;
+    else if (unit == "s") scale = 1000;
+    else if (unit == "m") scale = 60'000;
+    else if (unit == "h") scale = 3'600'000;
+    else throw bad("unknown unit \"" + std::string(unit) + "\" (use ms, s, m, h)");
+    total_ms += number * scale;
+  }
+  return std::chrono::milliseconds(static_cast<long long>(total_ms));
+}
+
+std::uint64_t parse_bytes(std::string_view flag, std::string_view value) {
+  std::size_t digits = 0;
+  while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') ++digits;
+  const std::string_view suffix = value.substr(digits);
+  std::uint64_t scale = 0;
+  if (suffix.empty()) scale = 1;
+  else if (suffix == "Ki") scale = 1ull << 10;
+  else if (suffix == "Mi") scale = 1ull << 20;
+  else if (suffix == "Gi") scale = 1ull << 30;
+  else if (suffix == "k") scale = 1000;
+  else if (suffix == "M") scale = 1000'000;
+  else if (suffix == "G") scale = 1000'000'000;
+  if (digits == 0 || scale == 0) {
+    throw FlagError("invalid value \"" + std::string(value) + "\" for flag --" +
+                    std::string(flag) + ": want bytes like 8Mi, 512Ki or 1048576");
+  }
+  return static_cast<std::uint64_t>(parse_int(flag, value.substr(0, digits), 0,
+                                              (1ll << 40))) * scale;
+}
+
+namespace {
+
 const std::vector<FlagSpec>& flag_table() {
   static const std::vector<FlagSpec> table = {
       {"secure-port", "int", "8443",
@@ -85,6 +141,50 @@ const std::vector<FlagSpec>& flag_table() {
        "this only scales TLS and copying work across cores.",
        [](ProxyFlags& f, std::string_view v) {
          f.threads = static_cast<int>(parse_int("threads", v, 1, 64));
+       }},
+      {"informer-linger", "duration", "5m",
+       "How long a shared upstream informer (one list+watch per resource, namespace and label "
+       "selector) keeps running after its last stream ended, so that reconnecting clients find "
+       "its cache and event window.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.informer_linger = parse_duration("informer-linger", v);
+       }},
+      {"informer-window-events", "int", "10000",
+       "Recent events each informer keeps for clients resuming from a resourceVersion; a resume "
+       "from before the window is answered 410 Expired, as kube-apiserver does.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.informer_window_events =
+             static_cast<std::uint64_t>(parse_int("informer-window-events", v, 1, 100'000'000));
+       }},
+      {"informer-window-bytes", "bytes", "64Mi",
+       "Bytes of recent events each informer keeps (the window ends at whichever limit is hit "
+       "first).",
+       [](ProxyFlags& f, std::string_view v) {
+         f.informer_window_bytes = parse_bytes("informer-window-bytes", v);
+       }},
+      {"bookmark-interval", "duration", "10s",
+       "Shortest time between two BOOKMARK events on a filtered stream with "
+       "allowWatchBookmarks=true; one is sent when the newest resourceVersion moved past what "
+       "the stream last got.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.bookmark_interval = parse_duration("bookmark-interval", v);
+       }},
+      {"stream-queue-bytes", "bytes", "8Mi",
+       "Bytes a filtered stream may have queued for a client that does not read; beyond that "
+       "the stream ends with an ERROR event (429 TooManyRequests) and is counted in "
+       "watchfilter_stream_disconnects_total{cause=\"slow_client\"}.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.stream_queue_bytes = parse_bytes("stream-queue-bytes", v);
+       }},
+      {"watcher-ttl", "duration", "10m",
+       "How long the state of a named watcher (watcher=<id>: filter state, admitted-event log) "
+       "is kept after its stream ended, for a reconnect to continue without repeating or "
+       "losing events.",
+       [](ProxyFlags& f, std::string_view v) { f.watcher_ttl = parse_duration("watcher-ttl", v); }},
+      {"max-watchers", "int", "10000",
+       "Named watcher records kept per informer; beyond it the longest-disconnected goes.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.max_watchers = static_cast<std::uint64_t>(parse_int("max-watchers", v, 1, 10'000'000));
        }},
       {"help", "", "false", "Print this help and exit.",
        [](ProxyFlags& f, std::string_view v) { f.help = parse_bool("help", v); }},
@@ -153,8 +253,11 @@ std::string help_text(std::string_view program) {
       "watchfilter-proxy serves Kubernetes API GET requests (lists, gets and ?watch=true "
       "streams)\nover HTTPS and forwards them to kube-apiserver with its own credentials, both "
       "under the\nupstream path and under /apis/stream.watchfilter.io/v1alpha1/proxy/<upstream "
-      "path>.\nLocal endpoints: /healthz, /livez, /readyz (503 until kube-apiserver answered "
-      "once,\nand during shutdown). SIGINT/SIGTERM stop it gracefully.\n\nFlags:\n";
+      "path>.\nA request with filter=<expression> (or watcher=<id>) is served from a shared "
+      "upstream\ninformer instead: only the events the filter admits, as kube-apiserver's own "
+      "bytes.\nLocal endpoints: /healthz, /livez, /readyz (503 until kube-apiserver answered "
+      "once,\nand during shutdown), /metrics. SIGINT/SIGTERM stop it gracefully. See "
+      "docs/proxy.md.\n\nFlags:\n";
   for (const auto& spec : flag_table()) {
     std::string head = "      --" + std::string(spec.name);
     if (!spec.value_name.empty()) head += " " + std::string(spec.value_name);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
@@ -19,6 +20,14 @@ struct ProxyFlags {
   std::string context;
   int verbosity = 0;
   int threads = 2;
+  // Shared informers and filtered streams (docs/proxy.md).
+  std::chrono::milliseconds informer_linger = std::chrono::minutes(5);
+  std::uint64_t informer_window_events = 10000;
+  std::uint64_t informer_window_bytes = 64ull << 20;
+  std::chrono::milliseconds bookmark_interval = std::chrono::seconds(10);
+  std::uint64_t stream_queue_bytes = 8ull << 20;
+  std::chrono::milliseconds watcher_ttl = std::chrono::minutes(10);
+  std::uint64_t max_watchers = 10000;
   bool help = false;
 };
 
@@ -32,6 +41,11 @@ class FlagError : public std::runtime_error {
 // positional argument. Semantic checks that need more than one flag (cert and key given together,
 // loopback bind address) belong to the startup code, not here.
 ProxyFlags parse_flags(std::span<const std::string_view> args);
+
+// Go-style duration ("500ms", "10s", "5m", "1h30m"); throws FlagError naming `flag`.
+std::chrono::milliseconds parse_duration(std::string_view flag, std::string_view value);
+// Byte quantity: an integer with an optional Kubernetes suffix (Ki Mi Gi, k M G); throws.
+std::uint64_t parse_bytes(std::string_view flag, std::string_view value);
 
 // The --help text; generated from the same table as the parser, so every flag is documented.
 std::string help_text(std::string_view program);

@@ -79,7 +79,50 @@ std::optional<LocalReply> HandlerChain::serve_health(const ClientRequest& reques
                             "readyz check failed";
     return LocalReply{plain_text(http::status::service_unavailable, std::move(why), request)};
   }
+  if (path == "/metrics" && metrics_) {
+    auto res = plain_text(http::status::ok, metrics_->render(counters_.get()), request);
+    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    return LocalReply{std::move(res)};
+  }
   return std::nullopt;
+}
+
+std::optional<ChainDecision> HandlerChain::route_filtered(const ClientRequest& request,
+                                                          std::string_view upstream_target) const {
+  const auto q = upstream_target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  const std::string_view raw_query = upstream_target.substr(q + 1);
+  auto bad_request = [&](const std::string& message) -> ChainDecision {
+    return LocalReply{make_status_response(StatusReason::kBadRequest, message, request.version(),
+                                           request.keep_alive(), *counters_)};
+  };
+  auto params = parse_query(raw_query);
+  if (!params) {
+    // Fail closed: a filter we cannot read must not turn into an unfiltered pass-through.
+    if (raw_query.find("filter") != std::string_view::npos ||
+        raw_query.find("watcher") != std::string_view::npos) {
+      return bad_request("malformed query string: invalid percent-encoding");
+    }
+    return std::nullopt;
+  }
+  if (!has_informer_params(*params)) return std::nullopt;
+  if (request.method() != http::verb::get) {
+    auto res = make_status_response(StatusReason::kMethodNotAllowed,
+                                    "filtered requests support only GET", request.version(),
+                                    request.keep_alive(), *counters_);
+    res.set(http::field::allow, "GET");
+    return LocalReply{std::move(res)};
+  }
+  auto path = parse_resource_path(upstream_target.substr(0, q));
+  if (!path) {
+    return bad_request("filter, filterRef and watcher apply to resource collections and objects "
+                       "(/api/v1/..., /apis/<group>/<version>/...), not to " +
+                       std::string(upstream_target.substr(0, q)));
+  }
+  auto parsed = parse_watch_request(*path, *params);
+  if (auto* error = std::get_if<std::string>(&parsed)) return bad_request(*error);
+  return ServeFromInformer{
+      std::make_shared<const WatchRequest>(std::move(std::get<WatchRequest>(parsed)))};
 }
 
 ChainDecision HandlerChain::handle(const ClientRequest& request) const {
@@ -116,7 +159,10 @@ ChainDecision HandlerChain::handle(const ClientRequest& request) const {
 
   // 4./5. Authentication and authorization slot in here (later issues).
 
-  // 6. Forward.
+  // 6. Filtered requests.
+  if (auto filtered = route_filtered(request, *upstream_target)) return std::move(*filtered);
+
+  // 7. Forward.
   const bool watch = is_watch_request(*upstream_target);
   return ForwardUpstream{std::move(*upstream_target), watch};
 }

@@ -62,13 +62,30 @@ int run(const ProxyFlags& flags) {
 
   auto health = std::make_shared<HealthState>();
   auto counters = std::make_shared<StatusCounters>();
+  auto metrics = std::make_shared<Metrics>();
   auto context = std::make_shared<SessionContext>();
   context->server_tls = std::make_shared<net::ssl::context>(make_server_tls_context(serving));
-  context->chain = std::make_shared<const HandlerChain>(health, counters);
+  context->chain = std::make_shared<const HandlerChain>(health, counters, metrics);
   context->upstream = std::make_shared<UpstreamClient>(upstream_config, logger);
   context->logger = logger;
 
   net::io_context ioc(flags.threads);
+  FilteredServiceOptions filtered;
+  filtered.informer.core.window_events = flags.informer_window_events;
+  filtered.informer.core.window_bytes = flags.informer_window_bytes;
+  filtered.informer.core.watcher_ttl = flags.watcher_ttl;
+  filtered.informer.core.max_watchers = flags.max_watchers;
+  filtered.informer.tick =
+      std::min<std::chrono::steady_clock::duration>(std::chrono::seconds(1), flags.bookmark_interval);
+  if (filtered.informer.tick <= std::chrono::steady_clock::duration::zero()) {
+    filtered.informer.tick = std::chrono::milliseconds(100);
+  }
+  filtered.informer_linger = flags.informer_linger;
+  filtered.stream.queue_bytes = flags.stream_queue_bytes;
+  filtered.stream.bookmark_interval = flags.bookmark_interval;
+  filtered.stream.write_timeout = context->options.write_timeout;
+  context->filtered = std::make_shared<FilteredService>(ioc, context->upstream, logger, metrics,
+                                                        counters, filtered);
   Server server(ioc, context, net::ip::tcp::endpoint(bind_address, flags.secure_port));
   const auto endpoint = server.local_endpoint();
   logger->info("serving on https://" +
@@ -107,6 +124,8 @@ int run(const ProxyFlags& flags) {
     health->begin_shutdown();
     probe->stop();
     server.stop();
+    // Streams end with a last BOOKMARK; informers close their upstream watches.
+    context->filtered->stop();
     deadline = std::chrono::steady_clock::now() + kShutdownGrace;
     net::post(control, wait_drained);
   });

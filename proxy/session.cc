@@ -56,6 +56,10 @@ void Session::on_shutdown_requested() {
       // The relay sees the upstream abort and ends the response (see on_relay_read).
       if (upstream_) upstream_->close();
       break;
+    case State::kFiltered:
+      // A stream ends after a last BOOKMARK; a request still resolving sees shutting_down_.
+      if (watch_stream_) watch_stream_->shutdown();
+      break;
     case State::kReplying:  // end_exchange closes after the reply
     case State::kClosing:
     case State::kClosed:
@@ -124,6 +128,9 @@ void Session::dispatch() {
   ChainDecision decision = ctx_->chain->handle(request_);
   if (auto* local = std::get_if<LocalReply>(&decision)) {
     return do_write_local(std::move(local->response));
+  }
+  if (auto* filtered = std::get_if<ServeFromInformer>(&decision)) {
+    return do_serve_filtered(std::move(*filtered));
   }
   do_forward(std::get<ForwardUpstream>(std::move(decision)));
 }
@@ -291,6 +298,63 @@ void Session::finish_relay() {
   do_relay_write();  // writes the final chunk when chunked
 }
 
+void Session::do_serve_filtered(ServeFromInformer filtered) {
+  if (!ctx_->filtered) {
+    return do_write_local(make_status_response(StatusReason::kServiceUnavailable,
+                                               "filtered streams are not enabled",
+                                               request_.version(), request_.keep_alive(),
+                                               ctx_->chain->counters()));
+  }
+  state_ = State::kFiltered;
+  filtered_request_ = std::move(filtered.request);
+  beast::get_lowest_layer(stream_).expires_never();
+  do_watch_client();
+  ctx_->filtered->serve(filtered_request_, request_.version(), request_.keep_alive(),
+                        stream_.get_executor(),
+                        [self = shared_from_this()](FilteredService::Outcome outcome) {
+                          self->on_filtered_outcome(std::move(outcome));
+                        });
+}
+
+void Session::on_filtered_outcome(FilteredService::Outcome outcome) {
+  if (state_ == State::kClosed) return;
+  if (client_gone_) return abort();
+  if (auto* reply = std::get_if<FilteredService::Reply>(&outcome)) {
+    if (ctx_->logger->v(2)) {
+      ctx_->logger->info(std::string(request_.method_string()) + " " +
+                         std::string(request_.target()) + " -> " +
+                         std::to_string(reply->result_int()) + " (from informer)");
+    }
+    return do_write_local(std::move(*reply));
+  }
+  if (shutting_down_) {
+    return do_write_local(make_status_response(
+        StatusReason::kServiceUnavailable, "watchfilter-proxy is shutting down",
+        request_.version(), false, ctx_->chain->counters()));
+  }
+  auto& plan = std::get<FilteredService::StreamPlan>(outcome);
+  if (ctx_->logger->v(2)) {
+    ctx_->logger->info(std::string(request_.method_string()) + " " +
+                       std::string(request_.target()) + " -> 200 (filtered watch stream)");
+  }
+  watch_stream_ = std::make_shared<WatchStream>(
+      stream_, shared_from_this(), ctx_->filtered->options().stream, ctx_->filtered->metrics(),
+      filtered_request_, plan.info, request_.version(), request_.keep_alive(),
+      [self = shared_from_this()](bool keep_alive) { self->on_stream_done(keep_alive); });
+  watch_stream_->start(std::move(plan.lease));
+}
+
+void Session::on_stream_done(bool keep_alive) {
+  watch_stream_.reset();
+  filtered_request_.reset();
+  if (state_ == State::kClosed) return;
+  if (client_gone_ || !keep_alive) {
+    if (client_gone_) return abort();
+    return end_exchange(false);
+  }
+  end_exchange(true);
+}
+
 void Session::do_watch_client() {
   if (client_read_pending_ || buffer_.size() >= kMaxPipelinedBytes) return;
   client_read_pending_ = true;
@@ -312,9 +376,12 @@ void Session::on_client_readable(error_code ec, std::size_t n) {
     client_gone_ = true;
     if (ctx_->logger->v(4)) ctx_->logger->info("client went away: " + ec.message());
     if (upstream_) upstream_->close();
+    if (watch_stream_) watch_stream_->client_gone();
     return;
   }
-  if (state_ == State::kForwarding || state_ == State::kReplying) do_watch_client();
+  if (state_ == State::kForwarding || state_ == State::kReplying || state_ == State::kFiltered) {
+    do_watch_client();
+  }
 }
 
 void Session::end_exchange(bool keep_alive) {
@@ -344,6 +411,7 @@ void Session::abort() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   if (upstream_) upstream_->close();
+  if (auto stream = std::move(watch_stream_)) stream->client_gone();
   error_code ignored;
   beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   beast::get_lowest_layer(stream_).close();

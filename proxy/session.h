@@ -14,6 +14,7 @@
 #include "proxy/session_context.h"
 #include "proxy/session_registry.h"
 #include "proxy/upstream_stream.h"
+#include "proxy/watch_stream.h"
 
 namespace watchfilter::proxy {
 
@@ -26,6 +27,10 @@ namespace watchfilter::proxy {
 // reading the next piece only when the previous one is written (the client's pace bounds memory
 // to one buffer). Meanwhile a read on the client connection detects the client leaving, so the
 // upstream stream is closed promptly even when the watch is quiet.
+//
+// A request with filter parameters is served from a shared informer instead: a list reply, or a
+// WatchStream that writes the filtered events on this connection (same strand) until the
+// client leaves, timeoutSeconds, an overflow or shutdown ends it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const SessionContext> context,
@@ -40,7 +45,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void shutdown();
 
  private:
-  enum class State { kHandshake, kReadingRequest, kReplying, kForwarding, kClosing, kClosed };
+  enum class State {
+    kHandshake,
+    kReadingRequest,
+    kReplying,
+    kForwarding,
+    kFiltered,  // served from an informer: resolving, then a WatchStream
+    kClosing,
+    kClosed
+  };
   enum class AfterClientRead { kNothing, kReadNext, kClose };
 
   void do_handshake();
@@ -60,6 +73,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_relay_write();
   void on_relay_write(boost::system::error_code ec);
   void finish_relay();
+
+  void do_serve_filtered(ServeFromInformer filtered);
+  void on_filtered_outcome(FilteredService::Outcome outcome);
+  void on_stream_done(bool keep_alive);
 
   void do_watch_client();
   void on_client_readable(boost::system::error_code ec, std::size_t n);
@@ -87,6 +104,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::buffer_body>> relay_response_;
   std::optional<http::response_serializer<http::buffer_body>> serializer_;
   std::array<char, 16 * 1024> relay_buffer_{};
+
+  std::shared_ptr<const WatchRequest> filtered_request_;
+  std::shared_ptr<WatchStream> watch_stream_;
 
   bool client_read_pending_ = false;
   bool client_gone_ = false;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "proxy/handler_chain.h"
+#include "proxy/filtered_service.h"
 #include "proxy/log.h"
 #include "proxy/upstream_client.h"
 
@@ -30,6 +31,8 @@ struct SessionContext {
   std::shared_ptr<const HandlerChain> chain;
   std::shared_ptr<UpstreamClient> upstream;
   std::shared_ptr<const Logger> logger;
+  // Serves requests with filter parameters; null: they get a 503.
+  std::shared_ptr<FilteredService> filtered;
   SessionOptions options;
 };
 

@@ -74,3 +74,94 @@ for line in open(path, encoding="utf-8", errors="replace"):
 print(n)
 EOP
 }
+
+# --- Filtered streams (e2e/clients/) -----------------------------------------------------
+CLIENTS_DIR=$REPO_DIR/e2e/clients
+WF_EVAL=${WF_EVAL:-$REPO_DIR/build/filters/watchfilter-eval}
+PY_KUBE=/usr/bin/python3   # Debian's python, which has python3-kubernetes (not a pyenv shim)
+
+urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+
+# wfcheck ARGS: e2e/clients/wfcheck.py (events, same, strip-bookmarks, metric, ...).
+wfcheck() { python3 "$CLIENTS_DIR/wfcheck.py" "$@"; }
+
+# proxy_metric PORT NAME [label=value...]: sum of the proxy's /metrics samples ("absent" if none).
+proxy_metric() {
+  local port=$1; shift
+  cp_exec curl -sk -m 5 "https://127.0.0.1:$port/metrics" | wfcheck metric "$@" || true
+}
+# apiserver_metric NAME [label=value...]: the same for kube-apiserver's own /metrics.
+apiserver_metric() { cp_curl -m 5 https://127.0.0.1:6443/metrics | wfcheck metric "$@" || true; }
+
+# streams_bg NAME OUTDIR [watch_streams.py options] NAME=PATH...: streams through the proxy on
+# $WF_PORT, recorded by e2e/clients/watch_streams.py (one process, one thread per stream).
+streams_bg() {
+  local name=$1 out=$2; shift 2
+  t_bg "$name" python3 "$CLIENTS_DIR/watch_streams.py" --base "https://127.0.0.1:$WF_PORT" --out "$out" "$@"
+}
+# direct_streams_bg NAME OUTDIR [options] NAME=PATH...: the same, straight from kube-apiserver.
+direct_streams_bg() {
+  local name=$1 out=$2; shift 2
+  t_bg "$name" python3 "$CLIENTS_DIR/watch_streams.py" --base https://127.0.0.1:6443 \
+    --cacert "$CP_DIR/ca.crt" --cert "$CP_DIR/admin.crt" --key "$CP_DIR/admin.key" --out "$out" "$@"
+}
+
+# mutate SCRIPT OUT: apply a mutate.py script (JSON lines) to kube-apiserver as admin.
+mutate() {
+  cp_exec timeout "${MUTATE_TIMEOUT:-120}" python3 "$CLIENTS_DIR/mutate.py" --server https://127.0.0.1:6443 \
+    --cacert "$CP_DIR/ca.crt" --cert "$CP_DIR/admin.crt" --key "$CP_DIR/admin.key" --script "$1" --out "$2"
+}
+
+# has_event FILE TYPE NAME: the recorded stream holds at least one TYPE event of NAME.
+has_event() { [[ -f $1 && $(count_events "$1" "$2" "$3") -ge 1 ]]; }
+
+# resource_version PATH: the list resourceVersion of an upstream collection.
+resource_version() {
+  cp_kubectl get --raw "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])'
+}
+
+# The widgets CRD (widgets.e2e.watchfilter.io/v1, namespaced): an integer spec.size, strings
+# spec.tier and spec.note, numbers status.latency and status.load, no status subresource (so
+# one PATCH can change any field). Created once per control plane; waits until Established.
+WIDGETS=/apis/e2e.watchfilter.io/v1
+ensure_widgets_crd() {
+  cp_kubectl apply -f - >/dev/null <<'EOY'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.e2e.watchfilter.io}
+spec:
+  group: e2e.watchfilter.io
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+              tier: {type: string}
+              note: {type: string}
+          status:
+            type: object
+            properties:
+              latency: {type: number}
+              load: {type: number}
+EOY
+  cp_kubectl wait --for condition=Established --timeout 30s crd/widgets.e2e.watchfilter.io >/dev/null
+  wait_for 20 cp_kubectl get --raw "$WIDGETS" >/dev/null 2>&1 || fail "widgets API not served"
+}
+
+# etcd, through its HTTP gateway: the current revision, and a physical compaction.
+etcd_revision() {
+  cp_exec curl -sS -m 5 -X POST -d '{"key":"AA=="}' "$CP_ETCD_URL/v3/kv/range" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])'
+}
+etcd_compact() { # revision
+  cp_exec curl -sS -m 30 -X POST -d "{\"revision\":\"$1\",\"physical\":true}" "$CP_ETCD_URL/v3/kv/compaction" >/dev/null
+}

@@ -1,0 +1,94 @@
+#include "proxy/filtered_service.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/http/field.hpp>
+
+namespace watchfilter::proxy {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+
+FilteredService::FilteredService(net::io_context& ioc, std::shared_ptr<UpstreamClient> client,
+                                 std::shared_ptr<const Logger> logger,
+                                 std::shared_ptr<Metrics> metrics,
+                                 std::shared_ptr<StatusCounters> status_counters,
+                                 FilteredServiceOptions options)
+    : logger_(logger),
+      metrics_(metrics),
+      status_counters_(std::move(status_counters)),
+      options_(options),
+      discovery_(std::make_shared<Discovery>(net::make_strand(ioc), client)),
+      registry_(std::make_shared<informer::InformerRegistry>(
+          ioc, client, logger, metrics, options.informer, options.informer_linger)) {}
+
+void FilteredService::stop() { registry_->stop(); }
+
+void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigned http_version,
+                            bool keep_alive, net::any_io_executor executor,
+                            std::function<void(Outcome)> handler) {
+  // Every continuation ends by posting the outcome to the session's strand.
+  auto reply_to = [executor, handler](Outcome outcome) {
+    net::post(executor, [handler, outcome = std::make_shared<Outcome>(std::move(outcome))] {
+      handler(std::move(*outcome));
+    });
+  };
+  auto status_reply = [this, http_version, keep_alive](StatusReason reason,
+                                                       const std::string& message) {
+    return make_status_response(reason, message, http_version, keep_alive, *status_counters_);
+  };
+  auto relay_reply = [http_version, keep_alive](unsigned status, std::string body) {
+    Reply res{static_cast<http::status>(status), http_version};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, "no-cache, private");
+    res.body() = std::move(body);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    return res;
+  };
+
+  discovery_->lookup(request->path, [this, request, reply_to, status_reply,
+                                     relay_reply](Discovery::Result found) {
+    if (!found.resource) {
+      return reply_to(status_reply(
+          found.status == 404 ? StatusReason::kNotFound : StatusReason::kServiceUnavailable,
+          found.message));
+    }
+    const ApiResource& res = *found.resource;
+    const char* verb = request->watch ? "watch" : "list";
+    if (!res.has_verb(verb)) {
+      return reply_to(status_reply(StatusReason::kMethodNotAllowed,
+                                   std::string("the server does not allow this method on the "
+                                               "requested resource (") +
+                                       verb + " " + res.name + ")"));
+    }
+    if (!res.namespaced && !request->path.namespace_name.empty()) {
+      return reply_to(
+          status_reply(StatusReason::kNotFound, "the server could not find the requested resource"));
+    }
+    informer::ResourceInfo info{request->path.group, request->path.version, res.name, res.kind,
+                                res.namespaced};
+    informer::InformerKey key{request->path.group, request->path.version, res.name,
+                              request->path.namespace_name, request->label_selector};
+    auto lease = registry_->acquire(key, info);
+    if (!lease) {
+      return reply_to(status_reply(StatusReason::kServiceUnavailable,
+                                   "watchfilter-proxy is shutting down"));
+    }
+    auto shared_lease = std::shared_ptr<informer::InformerLease>(std::move(lease));
+    auto informer = shared_lease->shared();
+    informer->when_synced([request, reply_to, relay_reply, shared_lease, informer,
+                           info](std::optional<informer::SyncFailure> failure) mutable {
+      if (failure) return reply_to(relay_reply(failure->status, std::move(failure->body)));
+      if (!request->watch) {
+        return informer->list(request, [reply_to, relay_reply, shared_lease](std::string body) {
+          reply_to(relay_reply(200, std::move(body)));
+        });
+      }
+      // The stream holds the lease from now on.
+      reply_to(StreamPlan{std::move(shared_lease), info});
+    });
+  });
+}
+
+}  // namespace watchfilter::proxy

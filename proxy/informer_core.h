@@ -1,0 +1,147 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "filters/event_view.h"
+#include "proxy/event_window.h"
+#include "proxy/metrics.h"
+#include "proxy/object_cache.h"
+#include "proxy/relist_diff.h"
+#include "proxy/watch_request.h"
+#include "proxy/watcher_registry.h"
+
+namespace watchfilter::proxy::informer {
+
+// What discovery says about the resource an informer watches.
+struct ResourceInfo {
+  std::string group;
+  std::string version;
+  std::string resource;
+  std::string kind;
+  bool namespaced = true;
+
+  std::string api_version() const { return group.empty() ? version : group + "/" + version; }
+  // "configmaps", "deployments.apps": the metrics label.
+  std::string qualified_resource() const {
+    return group.empty() ? resource : resource + "." + group;
+  }
+};
+
+// One event for a stream: its bytes (shared by every stream that gets them) and the
+// resourceVersion a client resumes from after it.
+using OutEvent = WindowEvent;
+
+// The receiving end of a subscription: a client's watch stream. Called on the informer's
+// strand; an implementation hands over to its own strand and never blocks the informer.
+class StreamEndpoint {
+ public:
+  virtual ~StreamEndpoint() = default;
+  // Admitted events, in order, and the resourceVersion through which this stream's events have
+  // been evaluated: every admitted event up to it is in this call or an earlier one, so a
+  // BOOKMARK may carry it.
+  virtual void deliver(std::vector<OutEvent> events, std::uint64_t evaluated_through) = 0;
+  // The stream must end after `final_line` (may be null).
+  virtual void end(EndCause cause, std::shared_ptr<const std::string> final_line) = 0;
+  // The stream's metrics series, shared with its watcher record (null: the core makes one).
+  virtual std::shared_ptr<StreamMetrics> metrics() const { return nullptr; }
+};
+
+struct CoreOptions {
+  std::size_t window_events = 10000;
+  std::size_t window_bytes = 64u << 20;
+  std::chrono::steady_clock::duration watcher_ttl = std::chrono::minutes(10);
+  std::size_t max_watchers = 10000;
+};
+
+// The state of one shared informer and everything it decides, without any I/O: the object
+// cache, the event window, the subscribed streams and the watcher records. The informer calls
+// it on its strand with what upstream sent; each upstream event is parsed once and every
+// stream's FilterState decides on that one view. Not thread-safe.
+class InformerCore {
+ public:
+  InformerCore(ResourceInfo info, CoreOptions options, std::shared_ptr<Metrics> metrics);
+  ~InformerCore();
+  InformerCore(const InformerCore&) = delete;
+  InformerCore& operator=(const InformerCore&) = delete;
+
+  // Turns LIST items (upstream's bytes) into cache entries: kind/apiVersion spliced in, key
+  // and resourceVersion read. Items that are not objects with a name are skipped.
+  std::vector<ListedObject> to_listed(const std::vector<std::string>& items);
+  // The first LIST: the cache becomes `listed`, the window starts at `list_rv`. No events.
+  void load(const std::vector<ListedObject>& listed, std::uint64_t list_rv);
+  // A LIST after upstream's 410 Gone: only the differences reach the streams (relist_diff).
+  // Returns the number of difference events.
+  std::size_t relist(const std::vector<ListedObject>& listed, std::uint64_t list_rv);
+
+  enum class LineKind { kEvent, kBookmark, kExpired, kError, kInvalid };
+  struct LineResult {
+    LineKind kind = LineKind::kInvalid;
+    std::string message;  // kError / kInvalid
+  };
+  // One line of the upstream watch (with or without its '\n').
+  LineResult apply_line(std::shared_ptr<const std::string> line);
+
+  // A new stream for `request`. Sends it its first events (initial, resent and replayed) and
+  // returns its subscription id, or 0 when the stream was ended at once (410 Expired).
+  std::uint64_t attach(const WatchRequest& request, std::shared_ptr<StreamEndpoint> endpoint);
+  void detach(std::uint64_t subscription);
+  // The same, by the endpoint the subscription was made with (no-op when it is not attached).
+  void detach(const StreamEndpoint* endpoint);
+  // Periodically: tells streams how far they were evaluated (bookmarks) and expires watcher
+  // records.
+  void tick(std::chrono::steady_clock::time_point now);
+  // Ends every stream (the informer stops).
+  void end_all(EndCause cause);
+
+  // The body of the List answering `request` (a GET with filter): the cached objects that pass
+  // the field selector and the filter on their first event.
+  std::string list_body(const WatchRequest& request);
+
+  std::uint64_t resource_version() const { return window_.newest(); }
+  std::size_t subscriptions() const { return subscriptions_.size(); }
+  std::size_t watcher_records() const { return watchers_.size(); }
+  const ObjectCache& cache() const { return cache_; }
+  const EventWindow& window() const { return window_; }
+  const ResourceInfo& info() const { return info_; }
+
+ private:
+  struct Subscription {
+    std::shared_ptr<WatcherRecord> record;
+    std::shared_ptr<StreamEndpoint> endpoint;
+    std::uint64_t progress_posted = 0;
+  };
+
+  std::shared_ptr<WatcherRecord> fresh_record(const WatchRequest& request,
+                                              const StreamEndpoint& endpoint);
+  void process_event(const filters::EventView& view, const std::shared_ptr<const std::string>& line,
+                     std::uint64_t rv);
+  // Decides one event for one record; appends what it admits to `out`.
+  void evaluate(WatcherRecord& record, const filters::EventView& view,
+                const std::shared_ptr<const std::string>& line, std::uint64_t rv,
+                const std::string& key, std::vector<OutEvent>& out);
+  void evaluate_initial(WatcherRecord& record, std::vector<OutEvent>& out);
+  void send(Subscription& sub, std::vector<OutEvent> events);
+
+  ResourceInfo info_;
+  CoreOptions options_;
+  std::shared_ptr<Metrics> metrics_;
+  std::atomic<std::uint64_t>* observed_;
+  filters::EventParser parser_;        // the upstream event
+  filters::EventParser synth_parser_;  // initial events, selector transitions
+  ObjectCache cache_;
+  EventWindow window_;
+  WatcherRegistry watchers_;
+  std::map<std::uint64_t, Subscription> subscriptions_;
+  std::uint64_t next_subscription_ = 1;
+};
+
+// "namespace/name" of an object ("/name" when cluster-scoped).
+std::string object_cache_key(const filters::EventView& view);
+
+}  // namespace watchfilter::proxy::informer

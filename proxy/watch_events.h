@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace watchfilter::proxy {
+
+// The only JSON the proxy writes into a watch stream. Everything else is upstream's bytes.
+// Every line ends with '\n', as kube-apiserver frames watch events.
+
+// {"type":"BOOKMARK","object":{"kind":K,"apiVersion":V,"metadata":{"resourceVersion":"rv"}}},
+// with metadata.annotations {"k8s.io/initial-events-end":"true"} when `initial_events_end`.
+std::string bookmark_line(std::string_view kind, std::string_view api_version, std::uint64_t rv,
+                          bool initial_events_end = false);
+
+// kube-apiserver's answer to a watch from a resourceVersion its cache no longer holds:
+// {"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
+//  "message":"too old resource version: X (Y)","reason":"Expired","code":410}}
+std::string expired_line(std::uint64_t requested, std::uint64_t oldest);
+
+// An ERROR event carrying a Status with `reason` and `code`.
+std::string error_line(std::string_view reason, int code, std::string_view message);
+
+// {"type":T,"object":<object>}\n — an envelope around upstream's object bytes.
+std::string event_line(std::string_view type, std::string_view object);
+
+// A LIST item as the watch would carry it: list items of built-in types lack kind and
+// apiVersion, which kube-apiserver writes first in a watch event's object; custom resources
+// already have them. `{"metadata":...}` becomes `{"kind":K,"apiVersion":V,"metadata":...}`.
+std::string with_type_meta(std::string_view item, std::string_view kind,
+                           std::string_view api_version);
+
+// JSON string literal for `s` (quotes included).
+std::string json_string(std::string_view s);
+
+}  // namespace watchfilter::proxy

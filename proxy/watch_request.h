@@ -1,0 +1,56 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "filters/compiled_filter.h"
+#include "proxy/field_selector.h"
+#include "proxy/resource_path.h"
+#include "proxy/url_query.h"
+
+namespace watchfilter::proxy {
+
+// How a request chose its starting point (watch) or freshness (list).
+enum class RvMode : std::uint8_t {
+  kUnset,  // resourceVersion absent or ""
+  kAny,    // "0": any state, served from the cache
+  kExact,  // a specific resourceVersion
+};
+
+// A request served from a shared informer (it carries filter, filterRef or watcher): its query
+// parameters, validated once into an immutable object that streams share by pointer.
+struct WatchRequest {
+  ResourcePath path;
+  bool watch = false;
+  std::string filter_source;  // "" when only `watcher` was given: every event passes
+  std::shared_ptr<const filters::CompiledFilter> filter;
+  std::string watcher_id;
+  RvMode rv_mode = RvMode::kUnset;
+  std::uint64_t resource_version = 0;  // kExact only
+  std::string resource_version_match;  // "", "NotOlderThan", "Exact"
+  std::string label_selector;          // passed upstream verbatim (part of the informer key)
+  std::shared_ptr<const FieldSelector> field_selector;  // never null; may be empty
+  bool allow_watch_bookmarks = false;
+  std::optional<std::chrono::seconds> timeout;  // timeoutSeconds
+  std::optional<bool> send_initial_events;
+
+  // sendInitialEvents=true, or resourceVersion unset/"0" (the legacy synthetic ADDED events).
+  bool wants_initial_events() const;
+};
+
+// True when the query names one of the parameters that make the proxy serve the request from
+// an informer (filter, filterRef, watcher); other requests are passed through unchanged.
+bool has_informer_params(const std::vector<QueryParam>& params);
+
+// The request, or the message of a 400 Status. A filter compile error is passed verbatim
+// ("col N: ...").
+std::variant<WatchRequest, std::string> parse_watch_request(
+    const ResourcePath& path, const std::vector<QueryParam>& params);
+
+}  // namespace watchfilter::proxy

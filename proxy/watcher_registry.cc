@@ -1,0 +1,76 @@
+#include "proxy/watcher_registry.h"
+
+namespace watchfilter::proxy::informer {
+
+void AdmittedLog::append(std::uint64_t rv, std::shared_ptr<const std::string> line) {
+  bytes_ += line->size();
+  events_.push_back({rv, std::move(line)});
+  while (events_.size() > 1 && (events_.size() > max_events_ || bytes_ > max_bytes_)) {
+    complete_after_ = std::max(complete_after_, events_.front().rv);
+    bytes_ -= events_.front().line->size();
+    events_.pop_front();
+  }
+}
+
+void AdmittedLog::drop_through(std::uint64_t rv) {
+  // Initial events are logged in resourceVersion order too, so the log is sorted.
+  while (!events_.empty() && events_.front().rv <= rv) {
+    bytes_ -= events_.front().line->size();
+    events_.pop_front();
+  }
+  complete_after_ = std::max(complete_after_, rv);
+}
+
+std::vector<WindowEvent> AdmittedLog::after(std::uint64_t rv) const {
+  std::vector<WindowEvent> out;
+  for (const auto& e : events_) {
+    if (e.rv > rv) out.push_back(e);
+  }
+  return out;
+}
+
+void AdmittedLog::reset(std::uint64_t complete_after) {
+  events_.clear();
+  bytes_ = 0;
+  complete_after_ = complete_after;
+}
+
+std::shared_ptr<WatcherRecord> WatcherRegistry::find(const std::string& id) const {
+  auto it = records_.find(id);
+  return it == records_.end() ? nullptr : it->second;
+}
+
+void WatcherRegistry::put(std::shared_ptr<WatcherRecord> record) {
+  records_[record->id] = std::move(record);
+  while (records_.size() > max_records_) {
+    auto oldest = records_.end();
+    for (auto it = records_.begin(); it != records_.end(); ++it) {
+      if (it->second->attached_subscription != 0) continue;
+      if (oldest == records_.end() || it->second->detached_at < oldest->second->detached_at) {
+        oldest = it;
+      }
+    }
+    if (oldest == records_.end()) break;  // every record has a live stream
+    records_.erase(oldest);
+  }
+}
+
+void WatcherRegistry::erase(const std::string& id) { records_.erase(id); }
+
+void WatcherRegistry::expire(std::chrono::steady_clock::time_point now,
+                             std::uint64_t window_floor) {
+  for (auto it = records_.begin(); it != records_.end();) {
+    const auto& r = *it->second;
+    const bool stale = r.attached_subscription == 0 &&
+                       (now - r.detached_at >= ttl_ || r.evaluated_through < window_floor);
+    it = stale ? records_.erase(it) : std::next(it);
+  }
+}
+
+std::vector<std::shared_ptr<WatcherRecord>> WatcherRegistry::all() const {
+  std::vector<std::shared_ptr<WatcherRecord>> out;
+  for (const auto& [id, r] : records_) out.push_back(r);
+  return out;
+}
+
+}  // namespace watchfilter::proxy::informer

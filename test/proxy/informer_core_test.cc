@@ -1,0 +1,288 @@
+// The informer's decisions without I/O: initial events, live filtering, selectors, resume of a
+// named watcher (resend of unwritten admitted events, no duplicates), 410 outside the window,
+// relist differences, bookmarks progress, lists.
+
+#include <gtest/gtest.h>
+
+#include "filters/compile.h"
+#include "proxy/informer_core.h"
+#include "proxy/url_query.h"
+#include "proxy/watch_events.h"
+
+namespace watchfilter::proxy::informer {
+namespace {
+
+struct FakeEndpoint : StreamEndpoint {
+  std::vector<OutEvent> events;
+  std::uint64_t progress = 0;
+  int deliveries = 0;
+  std::optional<EndCause> ended;
+  std::string final_line;
+
+  void deliver(std::vector<OutEvent> e, std::uint64_t through) override {
+    ++deliveries;
+    for (auto& x : e) events.push_back(std::move(x));
+    progress = through;
+  }
+  void end(EndCause cause, std::shared_ptr<const std::string> line) override {
+    ended = cause;
+    if (line) final_line = *line;
+  }
+  std::vector<std::string> lines() const {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(*e.line);
+    return out;
+  }
+  // "TYPE name data.k" per event, for readable expectations.
+  std::vector<std::string> summary() const {
+    std::vector<std::string> out;
+    for (const auto& e : events) {
+      filters::EventParser p;
+      auto v = p.parse_event(*e.line);
+      std::string s(filters::event_type_name(v.type()));
+      s += " " + std::string(v.name());
+      auto k = v.lookup(filters::CompiledPath::make(
+          filters::Path{{filters::PathSegment::field("data"), filters::PathSegment::field("k")}}));
+      if (k.kind == filters::Kind::kString) s += " " + std::string(k.text);
+      out.push_back(s);
+    }
+    return out;
+  }
+};
+
+std::string cm(const std::string& name, std::uint64_t rv, const std::string& k,
+               const std::string& label = "a") {
+  return R"({"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":")" + name +
+         R"(","namespace":"default","uid":"uid-)" + name + R"(","resourceVersion":")" +
+         std::to_string(rv) + R"(","labels":{"l":")" + label + R"("}},"data":{"k":")" + k +
+         R"("}})";
+}
+// A LIST item: no kind/apiVersion, as kube-apiserver lists built-in types.
+std::string item(const std::string& name, std::uint64_t rv, const std::string& k) {
+  std::string o = cm(name, rv, k);
+  return "{" + o.substr(o.find(R"("metadata")"));
+}
+std::shared_ptr<const std::string> ev(const std::string& type, const std::string& object) {
+  return std::make_shared<const std::string>(event_line(type, object));
+}
+
+WatchRequest request(std::string filter, std::string query = "") {
+  WatchRequest r;
+  r.path.version = "v1";
+  r.path.resource = "configmaps";
+  r.watch = true;
+  r.filter_source = filter;
+  r.filter = filters::compile(filter.empty() ? "true" : filter).filter;
+  EXPECT_TRUE(r.filter) << filter;
+  auto params = parse_query(query);
+  auto fs = FieldSelector::parse(find_param(*params, "fieldSelector")
+                                     ? *find_param(*params, "fieldSelector")
+                                     : std::string());
+  r.field_selector = std::make_shared<const FieldSelector>(std::get<FieldSelector>(fs));
+  if (auto* rv = find_param(*params, "resourceVersion")) {
+    r.rv_mode = RvMode::kExact;
+    r.resource_version = std::stoull(*rv);
+  }
+  if (auto* w = find_param(*params, "watcher")) r.watcher_id = *w;
+  if (find_param(*params, "sendInitialEvents")) r.send_initial_events = true;
+  return r;
+}
+
+class InformerCoreTest : public ::testing::Test {
+ protected:
+  InformerCoreTest() : core(info(), options(), std::make_shared<Metrics>()) {}
+  static ResourceInfo info() { return {"", "v1", "configmaps", "ConfigMap", true}; }
+  static CoreOptions options() {
+    CoreOptions o;
+    o.window_events = 8;
+    return o;
+  }
+  void load(std::vector<std::string> items, std::uint64_t rv) {
+    core.load(core.to_listed(items), rv);
+  }
+  void apply(const std::string& type, const std::string& object) {
+    auto r = core.apply_line(ev(type, object));
+    ASSERT_EQ(r.kind, InformerCore::LineKind::kEvent) << r.message;
+  }
+  std::shared_ptr<FakeEndpoint> attach(const WatchRequest& r) {
+    auto e = std::make_shared<FakeEndpoint>();
+    core.attach(r, e);
+    return e;
+  }
+  InformerCore core;
+};
+
+TEST_F(InformerCoreTest, InitialEventsCarryKindAndApiVersionLikeTheWatch) {
+  load({item("b", 11, "1"), item("a", 10, "1")}, 12);
+  auto s = attach(request("changed(data)"));
+  ASSERT_EQ(s->events.size(), 2u);
+  // Ordered by resourceVersion; bytes exactly as kube-apiserver's watch would send them.
+  EXPECT_EQ(*s->events[0].line, event_line("ADDED", cm("a", 10, "1")));
+  EXPECT_EQ(s->events[0].rv, 10u);
+  EXPECT_EQ(*s->events[1].line, event_line("ADDED", cm("b", 11, "1")));
+  EXPECT_EQ(s->progress, 12u);
+}
+
+TEST_F(InformerCoreTest, LiveEventsAreFilteredAndForwardedAsUpstreamBytes) {
+  load({item("a", 10, "1")}, 10);
+  auto s = attach(request("changed(data)"));
+  apply("MODIFIED", cm("a", 11, "1", "relabelled"));  // data unchanged: suppressed
+  apply("MODIFIED", cm("a", 12, "2"));
+  apply("DELETED", cm("a", 13, "2"));
+  EXPECT_EQ(s->summary(),
+            (std::vector<std::string>{"ADDED a 1", "MODIFIED a 2", "DELETED a 2"}));
+  EXPECT_EQ(*s->events[1].line, event_line("MODIFIED", cm("a", 12, "2")));
+  EXPECT_EQ(s->progress, 13u);
+  EXPECT_EQ(core.cache().size(), 0u);
+}
+
+TEST_F(InformerCoreTest, SendInitialEventsEndsWithAnnotatedBookmark) {
+  load({item("a", 10, "1")}, 15);
+  auto s = attach(request("true", "sendInitialEvents=true"));
+  ASSERT_EQ(s->events.size(), 2u);
+  EXPECT_EQ(*s->events[1].line, bookmark_line("ConfigMap", "v1", 15, true));
+}
+
+TEST_F(InformerCoreTest, ResumeInsideTheWindowReplaysThroughTheFilter) {
+  load({item("a", 10, "1")}, 10);
+  apply("MODIFIED", cm("a", 11, "1", "x"));
+  apply("MODIFIED", cm("a", 12, "2"));
+  auto s = attach(request("changed(data)", "resourceVersion=10"));
+  // Fresh state: the first event of the object is delivered, the next unchanged one is not.
+  EXPECT_EQ(s->summary(), (std::vector<std::string>{"MODIFIED a 1", "MODIFIED a 2"}));
+  EXPECT_FALSE(s->ended);
+}
+
+TEST_F(InformerCoreTest, ResumeBeforeTheWindowIsExpired) {
+  load({item("a", 10, "1")}, 10);
+  for (int i = 0; i < 12; ++i) apply("MODIFIED", cm("a", 11 + i, std::to_string(i)));
+  EXPECT_GT(core.window().floor(), 10u);
+  auto s = attach(request("changed(data)", "resourceVersion=10"));
+  ASSERT_TRUE(s->ended);
+  EXPECT_EQ(*s->ended, EndCause::kExpired);
+  EXPECT_EQ(s->final_line,
+            expired_line(10, core.window().floor()));
+  EXPECT_NE(s->final_line.find("too old resource version: 10 ("), std::string::npos);
+  EXPECT_EQ(core.subscriptions(), 0u);
+}
+
+TEST_F(InformerCoreTest, NamedWatcherResendsUnwrittenAdmittedEventsWithoutReevaluating) {
+  load({item("a", 10, "1")}, 10);
+  auto first = attach(request("changed(data)", "watcher=w1"));
+  apply("MODIFIED", cm("a", 11, "2"));
+  apply("MODIFIED", cm("a", 12, "3"));
+  ASSERT_EQ(first->summary(),
+            (std::vector<std::string>{"ADDED a 1", "MODIFIED a 2", "MODIFIED a 3"}));
+  // The client read only through rv 11 (rv 12 was queued, never written) and left.
+  core.detach(first.get());
+  apply("MODIFIED", cm("a", 13, "3", "relabelled"));  // suppressed for the record's state
+  apply("MODIFIED", cm("a", 14, "4"));
+  auto second = attach(request("changed(data)", "watcher=w1&resourceVersion=11"));
+  // rv 12 again (same decision), then the window after what the record evaluated: rv 13 is
+  // still suppressed (data 3 was delivered), rv 14 admitted. Nothing twice, nothing lost.
+  EXPECT_EQ(second->summary(), (std::vector<std::string>{"MODIFIED a 3", "MODIFIED a 4"}));
+  EXPECT_EQ(second->events[0].rv, 12u);
+  EXPECT_EQ(second->progress, 14u);
+}
+
+TEST_F(InformerCoreTest, AnonymousResumeStartsFresh) {
+  load({item("a", 10, "1")}, 10);
+  auto first = attach(request("changed(data)"));
+  apply("MODIFIED", cm("a", 11, "2"));
+  core.detach(first.get());
+  apply("MODIFIED", cm("a", 12, "2", "x"));
+  auto second = attach(request("changed(data)", "resourceVersion=11"));
+  // No watcher id: no memory of what was delivered, rv 12 is a first event.
+  EXPECT_EQ(second->summary(), (std::vector<std::string>{"MODIFIED a 2"}));
+}
+
+TEST_F(InformerCoreTest, WatcherWithADifferentFilterStartsOver) {
+  load({item("a", 10, "1")}, 10);
+  auto first = attach(request("changed(data)", "watcher=w"));
+  core.detach(first.get());
+  auto second = attach(request("changed(metadata.labels)", "watcher=w&resourceVersion=10"));
+  EXPECT_TRUE(second->events.empty());
+  EXPECT_FALSE(second->ended);
+}
+
+TEST_F(InformerCoreTest, ReconnectWhileOldConnectionLingersTakesOver) {
+  load({item("a", 10, "1")}, 10);
+  auto first = attach(request("changed(data)", "watcher=w"));
+  auto second = attach(request("changed(data)", "watcher=w&resourceVersion=10"));
+  ASSERT_TRUE(first->ended);
+  EXPECT_EQ(core.subscriptions(), 1u);
+  apply("MODIFIED", cm("a", 11, "2"));
+  EXPECT_EQ(second->summary(), (std::vector<std::string>{"MODIFIED a 2"}));
+  EXPECT_EQ(first->events.size(), 1u);  // only its initial event
+}
+
+TEST_F(InformerCoreTest, FieldSelectorKeepsUpstreamShape) {
+  load({item("a", 10, "1"), item("b", 11, "1")}, 11);
+  auto s = attach(request("true", "fieldSelector=data.k%3D2"));
+  EXPECT_TRUE(s->events.empty());
+  apply("MODIFIED", cm("a", 12, "2"));  // starts matching: ADDED
+  apply("MODIFIED", cm("a", 13, "2", "x"));  // still matching: MODIFIED
+  apply("MODIFIED", cm("a", 14, "3"));  // stops matching: DELETED
+  apply("MODIFIED", cm("b", 15, "5"));  // never matched: nothing
+  apply("DELETED", cm("b", 16, "5"));
+  EXPECT_EQ(s->summary(),
+            (std::vector<std::string>{"ADDED a 2", "MODIFIED a 2", "DELETED a 3"}));
+  EXPECT_EQ(*s->events[0].line, event_line("ADDED", cm("a", 12, "2")));
+}
+
+TEST_F(InformerCoreTest, RelistSendsOnlyTheDifferences) {
+  load({item("a", 10, "1"), item("b", 11, "1"), item("c", 12, "1")}, 12);
+  auto s = attach(request("true"));
+  s->events.clear();
+  // After a 410: a unchanged, b modified, c gone, d new.
+  const auto changes =
+      core.relist(core.to_listed({item("a", 10, "1"), item("b", 20, "2"), item("d", 21, "1")}), 30);
+  EXPECT_EQ(changes, 3u);
+  EXPECT_EQ(s->summary(),
+            (std::vector<std::string>{"MODIFIED b 2", "ADDED d 1", "DELETED c 1"}));
+  // DELETED carries the last known object.
+  EXPECT_EQ(*s->events[2].line, event_line("DELETED", cm("c", 12, "1")));
+  EXPECT_EQ(core.resource_version(), 30u);
+  EXPECT_EQ(core.cache().size(), 3u);
+  EXPECT_EQ(s->progress, 30u);
+}
+
+TEST_F(InformerCoreTest, BookmarksAdvanceProgressOfSuppressingStreams) {
+  load({item("a", 10, "1")}, 10);
+  auto s = attach(request("changed(data)"));
+  apply("MODIFIED", cm("a", 11, "1", "x"));
+  EXPECT_EQ(s->progress, 10u);  // suppressed: not posted per event
+  core.tick(std::chrono::steady_clock::now());
+  EXPECT_EQ(s->progress, 11u);
+  auto r = core.apply_line(std::make_shared<const std::string>(
+      R"({"type":"BOOKMARK","object":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"resourceVersion":"40"}}})"));
+  EXPECT_EQ(r.kind, InformerCore::LineKind::kBookmark);
+  core.tick(std::chrono::steady_clock::now());
+  EXPECT_EQ(s->progress, 40u);
+  EXPECT_EQ(core.resource_version(), 40u);
+  // A client resuming from the bookmark's rv is inside the window.
+  auto resumed = attach(request("changed(data)", "resourceVersion=40"));
+  EXPECT_FALSE(resumed->ended);
+}
+
+TEST_F(InformerCoreTest, UpstreamExpiredErrorIsRecognised) {
+  load({}, 5);
+  auto r = core.apply_line(std::make_shared<const std::string>(expired_line(3, 4)));
+  EXPECT_EQ(r.kind, InformerCore::LineKind::kExpired);
+  auto e = core.apply_line(std::make_shared<const std::string>(error_line("InternalError", 500, "x")));
+  EXPECT_EQ(e.kind, InformerCore::LineKind::kError);
+  EXPECT_EQ(core.apply_line(std::make_shared<const std::string>("not json")).kind,
+            InformerCore::LineKind::kInvalid);
+}
+
+TEST_F(InformerCoreTest, ListBodyHonoursFilterAndSelector) {
+  load({item("b", 11, "2"), item("a", 10, "1"), item("c", 12, "2")}, 12);
+  auto r = request(R"(data.k == "2")", "fieldSelector=metadata.name!%3Dc");
+  r.watch = false;
+  EXPECT_EQ(core.list_body(r),
+            R"({"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"12"},"items":[)" +
+                cm("b", 11, "2") + "]}");
+}
+
+}  // namespace
+}  // namespace watchfilter::proxy::informer
