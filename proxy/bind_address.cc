@@ -15,17 +15,11 @@ bool is_loopback(const boost::asio::ip::address& address) {
   return v6.is_loopback();
 }
 
-boost::asio::ip::address parse_loopback_bind_address(std::string_view text) {
+boost::asio::ip::address parse_bind_address(std::string_view text) {
   boost::system::error_code ec;
   auto address = boost::asio::ip::make_address(std::string(text), ec);
   if (ec) {
     throw ConfigError("--bind-address \"" + std::string(text) + "\" is not an IP address");
-  }
-  if (!is_loopback(address)) {
-    throw ConfigError("--bind-address " + std::string(text) +
-                      " is not a loopback address (127.0.0.0/8 or ::1): watchfilter-proxy has no "
-                      "authentication yet and forwards every request with its own upstream "
-                      "credentials, so it refuses to listen where the network can reach it");
   }
   return address;
 }

@@ -107,10 +107,9 @@ const std::vector<FlagSpec>& flag_table() {
        [](ProxyFlags& f, std::string_view v) {
          f.secure_port = static_cast<std::uint16_t>(parse_int("secure-port", v, 0, 65535));
        }},
-      {"bind-address", "ip", "127.0.0.1",
-       "The IP address on which to listen. Must be a loopback address (127.0.0.0/8 or ::1): until "
-       "authentication is implemented every caller acts with the proxy's upstream identity, so "
-       "the proxy refuses to listen where the network can reach it.",
+      {"bind-address", "ip", "0.0.0.0",
+       "The IP address on which to listen (0.0.0.0 or :: for every interface). Every request "
+       "except /healthz, /livez and /readyz is authenticated and authorized.",
        [](ProxyFlags& f, std::string_view v) { f.bind_address = non_empty("bind-address", v); }},
       {"tls-cert-file", "path", "",
        "File containing the PEM serving certificate (followed by any intermediates). When it and "

@@ -13,7 +13,7 @@ namespace watchfilter::proxy {
 // `--name`.
 struct ProxyFlags {
   std::uint16_t secure_port = 8443;
-  std::string bind_address = "127.0.0.1";
+  std::string bind_address = "0.0.0.0";
   std::string tls_cert_file;
   std::string tls_private_key_file;
   std::string kubeconfig;

@@ -11,7 +11,9 @@
 
 namespace watchfilter::proxy {
 
-using UpstreamRequest = http::request<http::empty_body>;
+// A string body so that the proxy's own POSTs (TokenReview, SubjectAccessReview) use the same
+// exchange; forwarded requests (GET/HEAD) leave it empty.
+using UpstreamRequest = http::request<http::string_body>;
 
 // The request sent to kube-apiserver for a client request. Forwards only Accept and User-Agent
 // from the client: never its Authorization or impersonation headers (the proxy authenticates

@@ -2,6 +2,8 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "proxy/api_documents.h"
+
 namespace watchfilter::proxy {
 namespace {
 
@@ -73,16 +75,15 @@ std::optional<LocalReply> HandlerChain::serve_health(const ClientRequest& reques
   }
   if (path == "/readyz") {
     if (health_->ready()) return LocalReply{plain_text(http::status::ok, "ok", request)};
-    std::string why = health_->shutting_down()
-                          ? "[-]shutdown failed: reason withheld\nreadyz check failed"
-                          : "[-]upstream-reachable failed: kube-apiserver has not answered yet\n"
-                            "readyz check failed";
+    std::string why =
+        health_->shutting_down()
+            ? "[-]shutdown failed: reason withheld\nreadyz check failed"
+        : !health_->upstream_reachable()
+            ? "[-]upstream-reachable failed: kube-apiserver has not answered yet\n"
+              "readyz check failed"
+            : "[-]authentication-config failed: kube-system/extension-apiserver-authentication "
+              "not read yet\nreadyz check failed";
     return LocalReply{plain_text(http::status::service_unavailable, std::move(why), request)};
-  }
-  if (path == "/metrics" && metrics_) {
-    auto res = plain_text(http::status::ok, metrics_->render(counters_.get()), request);
-    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    return LocalReply{std::move(res)};
   }
   return std::nullopt;
 }
@@ -125,13 +126,12 @@ std::optional<ChainDecision> HandlerChain::route_filtered(const ClientRequest& r
       std::make_shared<const WatchRequest>(std::move(std::get<WatchRequest>(parsed)))};
 }
 
-ChainDecision HandlerChain::handle(const ClientRequest& request) const {
+std::optional<LocalReply> HandlerChain::before_authentication(const ClientRequest& request) const {
   const unsigned version = request.version();
   const bool keep_alive = request.keep_alive();
 
   // 1. Request info.
-  std::optional<std::string> upstream_target = map_to_upstream_target(request.target());
-  if (!upstream_target) {
+  if (!map_to_upstream_target(request.target())) {
     return LocalReply{make_status_response(StatusReason::kBadRequest,
                                            "request target must be an absolute path", version,
                                            keep_alive, *counters_)};
@@ -139,11 +139,11 @@ ChainDecision HandlerChain::handle(const ClientRequest& request) const {
   const std::string_view path =
       std::string_view(request.target()).substr(0, std::string_view(request.target()).find('?'));
 
-  // 2. Local endpoints, only under their own paths (not under the proxy prefix, which is always
+  // 2. Health endpoints, only under their own paths (not under the proxy prefix, which is always
   // upstream's).
   const bool is_get = request.method() == http::verb::get || request.method() == http::verb::head;
   if (is_get) {
-    if (auto reply = serve_health(request, path)) return std::move(*reply);
+    if (auto reply = serve_health(request, path)) return reply;
   }
 
   // 3. Method check.
@@ -156,15 +156,105 @@ ChainDecision HandlerChain::handle(const ClientRequest& request) const {
     res.set(http::field::allow, "GET, HEAD");
     return LocalReply{std::move(res)};
   }
+  return std::nullopt;
+}
 
-  // 4./5. Authentication and authorization slot in here (later issues).
+void HandlerChain::handle(const ClientRequest& request, const PeerCertificate& peer,
+                          boost::asio::any_io_executor executor, Done done) const {
+  if (auto reply = before_authentication(request)) return done(std::move(*reply));
 
-  // 6. Filtered requests.
-  if (auto filtered = route_filtered(request, *upstream_target)) return std::move(*filtered);
+  // 4. Authentication.
+  if (!authenticator_) {
+    return done(LocalReply{make_status_response(StatusReason::kUnauthorized, "Unauthorized",
+                                                request.version(), request.keep_alive(),
+                                                *counters_)});
+  }
+  authenticator_->authenticate(
+      request, peer, executor,
+      [this, &request, executor, done = std::move(done)](std::optional<AuthenticatedUser> user) {
+        if (!user) {
+          return done(LocalReply{make_status_response(StatusReason::kUnauthorized,
+                                                      "Unauthorized", request.version(),
+                                                      request.keep_alive(), *counters_)});
+        }
+        after_authentication(request, *user, executor, std::move(done));
+      });
+}
 
-  // 7. Forward.
-  const bool watch = is_watch_request(*upstream_target);
-  return ForwardUpstream{std::move(*upstream_target), watch};
+void HandlerChain::after_authentication(const ClientRequest& request,
+                                        const AuthenticatedUser& user,
+                                        boost::asio::any_io_executor executor, Done done) const {
+  const std::string upstream_target = *map_to_upstream_target(request.target());
+  const std::string_view path =
+      std::string_view(request.target()).substr(0, std::string_view(request.target()).find('?'));
+
+  // 5. Our discovery and OpenAPI documents. The root ones (/apis, /openapi/*) only for the
+  // aggregator: in standalone mode those paths are kube-apiserver's and are forwarded.
+  if (auto doc = api_document(path, user.method == AuthenticationMethod::kRequestHeader)) {
+    auto res = plain_text(http::status::ok, std::move(*doc), request);
+    res.set(http::field::content_type, "application/json");
+    return done(LocalReply{std::move(res)});
+  }
+
+  // 6. Authorization.
+  auto attributes = request_attributes(request.method(), upstream_target);
+  if (!attributes) {
+    return done(LocalReply{make_status_response(StatusReason::kBadRequest,
+                                                "malformed request path: invalid %-escape",
+                                                request.version(), request.keep_alive(),
+                                                *counters_)});
+  }
+  if (user.user.name.empty()) {  // defensive: never ask about the empty user
+    return done(LocalReply{make_status_response(StatusReason::kUnauthorized, "Unauthorized",
+                                                request.version(), request.keep_alive(),
+                                                *counters_)});
+  }
+  auto deny = [this, &request](const UserInfo& who, const RequestAttributes& a,
+                               const AuthorizationDecision& d) -> ChainDecision {
+    if (!d.error.empty()) {
+      return LocalReply{make_status_response(
+          StatusReason::kInternalError,
+          "Internal Server Error: \"" + a.path + "\": authorization failed: " + d.error,
+          request.version(), request.keep_alive(), *counters_)};
+    }
+    StatusDetails details;
+    if (a.resource_request) {
+      details.kind = a.resource;
+      details.group = a.api_group;
+      details.name = a.name;
+    }
+    return LocalReply{make_status_response(StatusReason::kForbidden,
+                                           forbidden_message(who, a, d.reason), request.version(),
+                                           request.keep_alive(), *counters_, &details)};
+  };
+  if (!authorizer_) return done(deny(user.user, *attributes, AuthorizationDecision{}));
+  authorizer_->authorize(
+      user.user, *attributes, executor,
+      [this, &request, who = user.user, a = *attributes, deny,
+       done = std::move(done)](AuthorizationDecision d) {
+        if (!d.allowed) return done(deny(who, a, d));
+        done(route_authorized(request));
+      });
+}
+
+ChainDecision HandlerChain::route_authorized(const ClientRequest& request) const {
+  std::string upstream_target = *map_to_upstream_target(request.target());
+  const std::string_view path =
+      std::string_view(request.target()).substr(0, std::string_view(request.target()).find('?'));
+
+  // 7. Metrics.
+  if (path == "/metrics" && metrics_) {
+    auto res = plain_text(http::status::ok, metrics_->render(counters_.get()), request);
+    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    return LocalReply{std::move(res)};
+  }
+
+  // 8. Filtered requests.
+  if (auto filtered = route_filtered(request, upstream_target)) return std::move(*filtered);
+
+  // 9. Forward.
+  const bool watch = is_watch_request(upstream_target);
+  return ForwardUpstream{std::move(upstream_target), watch};
 }
 
 }  // namespace watchfilter::proxy

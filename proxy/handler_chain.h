@@ -1,6 +1,8 @@
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <functional>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <memory>
@@ -9,6 +11,7 @@
 #include <string_view>
 #include <variant>
 
+#include "proxy/auth.h"
 #include "proxy/health_state.h"
 #include "proxy/metrics.h"
 #include "proxy/watch_request.h"
@@ -48,36 +51,60 @@ using ChainDecision = std::variant<LocalReply, ForwardUpstream, ServeFromInforme
 // The request chain, assembled in one function (handle) in a fixed order, like
 // k8s.io/apiserver's DefaultBuildHandlerChain:
 //   1. request info: parse the target, strip the proxy prefix (malformed -> 400)
-//   2. local endpoints /healthz /livez /readyz (unauthenticated, as kube-apiserver's
-//      system:public-info-viewer allows) and /metrics (unauthenticated until authn lands)
-//   3. method check: only GET and HEAD are forwarded (-> 405)
-//   4. authentication, then strip the caller's credentials   [later issue]
-//   5. authorization (SubjectAccessReview), default deny      [later issue]
-//   6. requests with filter parameters (filter, filterRef, watcher): validated here (400 with
+//   2. /healthz /livez /readyz: always allowed, unauthenticated (kube-apiserver's
+//      system:public-info-viewer)
+//   3. method check: only GET and HEAD (-> 405)
+//   4. authentication (front-proxy headers, client certificate, bearer token by TokenReview);
+//      nobody -> 401. The caller's credentials are never forwarded: upstream requests carry the
+//      proxy's own identity and only Accept/User-Agent from the client.
+//   5. discovery and OpenAPI documents of stream.watchfilter.io: any authenticated user
+//   6. authorization: a SubjectAccessReview for the caller on the request's attributes (the
+//      underlying resource for proxied and filtered requests, the path for non-resource ones such
+//      as /metrics); anything but an allow is a 403 (or a 500 when the review failed)
+//   7. /metrics
+//   8. requests with filter parameters (filter, filterRef, watcher): validated here (400 with
 //      the filter's column), then served from the shared informers
-//   7. everything else: forwarded upstream unchanged
+//   9. everything else: forwarded upstream unchanged
 // Every stage that can say no runs before the forward, so an unhandled case is a refusal, never a
-// forward. Synchronous for now; authn/authz will make stages asynchronous (a continuation per
-// stage on the session's strand) without changing the order.
+// forward; a missing authenticator or authorizer refuses everything.
 class HandlerChain {
  public:
-  HandlerChain(std::shared_ptr<const HealthState> health, std::shared_ptr<StatusCounters> counters,
-               std::shared_ptr<const Metrics> metrics = nullptr)
-      : health_(std::move(health)), counters_(std::move(counters)), metrics_(std::move(metrics)) {}
+  using Done = std::function<void(ChainDecision)>;
 
-  ChainDecision handle(const ClientRequest& request) const;
+  HandlerChain(std::shared_ptr<const HealthState> health, std::shared_ptr<StatusCounters> counters,
+               std::shared_ptr<const Metrics> metrics = nullptr,
+               std::shared_ptr<Authenticator> authenticator = nullptr,
+               std::shared_ptr<Authorizer> authorizer = nullptr)
+      : health_(std::move(health)),
+        counters_(std::move(counters)),
+        metrics_(std::move(metrics)),
+        authenticator_(std::move(authenticator)),
+        authorizer_(std::move(authorizer)) {}
+
+  // Runs the chain; `done` is called exactly once, on `executor` or inline. `request` must stay
+  // alive and unchanged until then.
+  void handle(const ClientRequest& request, const PeerCertificate& peer,
+              boost::asio::any_io_executor executor, Done done) const;
 
   StatusCounters& counters() const { return *counters_; }
 
  private:
+  // Steps 1-3: a reply, or nullopt to continue with authentication.
+  std::optional<LocalReply> before_authentication(const ClientRequest& request) const;
+  void after_authentication(const ClientRequest& request, const AuthenticatedUser& user,
+                            boost::asio::any_io_executor executor, Done done) const;
+  // Steps 7-9, for an authorized request.
+  ChainDecision route_authorized(const ClientRequest& request) const;
   std::optional<LocalReply> serve_health(const ClientRequest& request, std::string_view path) const;
-  // Step 6: nullopt when the request has no filter parameters.
+  // Step 8: nullopt when the request has no filter parameters.
   std::optional<ChainDecision> route_filtered(const ClientRequest& request,
                                               std::string_view upstream_target) const;
 
   std::shared_ptr<const HealthState> health_;
   std::shared_ptr<StatusCounters> counters_;
   std::shared_ptr<const Metrics> metrics_;
+  std::shared_ptr<Authenticator> authenticator_;
+  std::shared_ptr<Authorizer> authorizer_;
 };
 
 }  // namespace watchfilter::proxy

@@ -13,6 +13,7 @@
 
 #include "proxy/bind_address.h"
 #include "proxy/config_error.h"
+#include "proxy/delegating_auth.h"
 #include "proxy/flags.h"
 #include "proxy/kubeconfig.h"
 #include "proxy/log.h"
@@ -39,7 +40,7 @@ UpstreamConfig load_upstream(const ProxyFlags& flags) {
 
 int run(const ProxyFlags& flags) {
   auto logger = std::make_shared<const Logger>(flags.verbosity);
-  const auto bind_address = parse_loopback_bind_address(flags.bind_address);
+  const auto bind_address = parse_bind_address(flags.bind_address);
   UpstreamConfig upstream_config = load_upstream(flags);
   if (upstream_config.insecure_skip_tls_verify) {
     logger->warning(
@@ -51,7 +52,9 @@ int run(const ProxyFlags& flags) {
   if (flags.tls_cert_file.empty() && flags.tls_private_key_file.empty()) {
     std::vector<net::ip::address> ips = {net::ip::make_address("127.0.0.1"),
                                          net::ip::make_address("::1")};
-    if (bind_address != ips[0] && bind_address != ips[1]) ips.push_back(bind_address);
+    if (bind_address != ips[0] && bind_address != ips[1] && !bind_address.is_unspecified()) {
+      ips.push_back(bind_address);
+    }
     serving = generate_self_signed_certificate({"localhost"}, ips);
     logger->info(
         "no --tls-cert-file/--tls-private-key-file given: generated a self-signed serving "
@@ -63,13 +66,23 @@ int run(const ProxyFlags& flags) {
   auto health = std::make_shared<HealthState>();
   auto counters = std::make_shared<StatusCounters>();
   auto metrics = std::make_shared<Metrics>();
+  net::io_context ioc(flags.threads);
   auto context = std::make_shared<SessionContext>();
   context->server_tls = std::make_shared<net::ssl::context>(make_server_tls_context(serving));
-  context->chain = std::make_shared<const HandlerChain>(health, counters, metrics);
   context->upstream = std::make_shared<UpstreamClient>(upstream_config, logger);
+  // Authentication and authorization are delegated to kube-apiserver, as extension API servers
+  // do: the CAs and header names of kube-system/extension-apiserver-authentication, TokenReview,
+  // SubjectAccessReview.
+  health->require_authentication_config();
+  auto authn_config = std::make_shared<AuthenticationConfigSource>(
+      ioc.get_executor(), context->upstream, logger, health);
+  auto authenticator =
+      std::make_shared<DelegatingAuthenticator>(authn_config, context->upstream, logger);
+  auto authorizer = std::make_shared<DelegatingAuthorizer>(context->upstream, logger);
+  context->chain = std::make_shared<const HandlerChain>(health, counters, metrics, authenticator,
+                                                        authorizer);
   context->logger = logger;
 
-  net::io_context ioc(flags.threads);
   FilteredServiceOptions filtered;
   filtered.informer.core.window_events = flags.informer_window_events;
   filtered.informer.core.window_bytes = flags.informer_window_bytes;
@@ -93,8 +106,18 @@ int run(const ProxyFlags& flags) {
                                            : endpoint.address().to_string()) +
                ":" + std::to_string(endpoint.port()) + ", forwarding to " +
                upstream_config.authority() + " (" + upstream_config.description + ")");
+  logger->info(
+      std::string(endpoint.address().is_unspecified()
+                      ? "listening on every interface"
+                      : (is_loopback(endpoint.address()) ? "listening on loopback only"
+                                                         : "listening on a network address")) +
+      ": /healthz, /livez and /readyz answer anyone; everything else needs a front-proxy "
+      "certificate with X-Remote-* headers, a client certificate of the cluster's client CA or a "
+      "bearer token (TokenReview), and every request is authorized by a SubjectAccessReview for "
+      "its caller; upstream reads use the proxy's own identity only after that");
 
   auto probe = std::make_shared<ReadinessProbe>(net::make_strand(ioc), context->upstream, health);
+  authn_config->start();
   probe->start();
   server.start();
 
@@ -123,6 +146,7 @@ int run(const ProxyFlags& flags) {
                  ": not ready, stop accepting, closing streams");
     health->begin_shutdown();
     probe->stop();
+    authn_config->stop();
     server.stop();
     // Streams end with a last BOOKMARK; informers close their upstream watches.
     context->filtered->stop();

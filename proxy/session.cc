@@ -60,7 +60,8 @@ void Session::on_shutdown_requested() {
       // A stream ends after a last BOOKMARK; a request still resolving sees shutting_down_.
       if (watch_stream_) watch_stream_->shutdown();
       break;
-    case State::kReplying:  // end_exchange closes after the reply
+    case State::kAuthorizing:  // on_chain_decision answers 503 and closes
+    case State::kReplying:     // end_exchange closes after the reply
     case State::kClosing:
     case State::kClosed:
       break;
@@ -79,6 +80,7 @@ void Session::on_handshake(error_code ec) {
     if (ctx_->logger->v(4)) ctx_->logger->info("client TLS handshake failed: " + ec.message());
     return abort();
   }
+  peer_ = PeerCertificate::from_ssl(stream_.native_handle());
   do_read();
 }
 
@@ -125,14 +127,28 @@ void Session::dispatch() {
     ctx_->logger->info(std::string(request_.method_string()) + " " +
                        std::string(request_.target()));
   }
-  ChainDecision decision = ctx_->chain->handle(request_);
+  state_ = State::kAuthorizing;
+  ctx_->chain->handle(request_, peer_, stream_.get_executor(),
+                      [self = shared_from_this()](ChainDecision decision) {
+                        self->on_chain_decision(decision);
+                      });
+}
+
+void Session::on_chain_decision(ChainDecision& decision) {
+  if (state_ == State::kClosed) return;
+  if (shutting_down_) {
+    return do_write_local(make_status_response(
+        StatusReason::kServiceUnavailable, "watchfilter-proxy is shutting down",
+        request_.version(), false, ctx_->chain->counters()));
+  }
   if (auto* local = std::get_if<LocalReply>(&decision)) {
     return do_write_local(std::move(local->response));
   }
   if (auto* filtered = std::get_if<ServeFromInformer>(&decision)) {
     return do_serve_filtered(std::move(*filtered));
   }
-  do_forward(std::get<ForwardUpstream>(std::move(decision)));
+  auto& forward = std::get<ForwardUpstream>(decision);
+  do_forward(ForwardUpstream{std::move(forward.target), forward.is_watch});
 }
 
 void Session::do_write_local(http::response<http::string_body> response) {

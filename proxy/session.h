@@ -48,6 +48,7 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class State {
     kHandshake,
     kReadingRequest,
+    kAuthorizing,  // the chain's authentication/authorization stages are running
     kReplying,
     kForwarding,
     kFiltered,  // served from an informer: resolving, then a WatchStream
@@ -61,6 +62,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_read();
   void on_read(boost::system::error_code ec);
   void dispatch();
+  void on_chain_decision(ChainDecision& decision);
 
   void do_write_local(http::response<http::string_body> response);
   void on_write_local(boost::system::error_code ec);
@@ -93,6 +95,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   ClientRequest request_;
+  // The client certificate of this connection (captured after the handshake).
+  PeerCertificate peer_;
   State state_ = State::kHandshake;
   bool shutting_down_ = false;
 

@@ -13,6 +13,10 @@ std::string_view reason_name(StatusReason reason) {
   switch (reason) {
     case StatusReason::kBadRequest:
       return "BadRequest";
+    case StatusReason::kUnauthorized:
+      return "Unauthorized";
+    case StatusReason::kForbidden:
+      return "Forbidden";
     case StatusReason::kNotFound:
       return "NotFound";
     case StatusReason::kMethodNotAllowed:
@@ -33,6 +37,10 @@ http::status reason_code(StatusReason reason) {
   switch (reason) {
     case StatusReason::kBadRequest:
       return http::status::bad_request;
+    case StatusReason::kUnauthorized:
+      return http::status::unauthorized;
+    case StatusReason::kForbidden:
+      return http::status::forbidden;
     case StatusReason::kNotFound:
       return http::status::not_found;
     case StatusReason::kMethodNotAllowed:
@@ -49,7 +57,8 @@ http::status reason_code(StatusReason reason) {
   return http::status::internal_server_error;
 }
 
-std::string status_json(StatusReason reason, std::string_view message) {
+std::string status_json(StatusReason reason, std::string_view message,
+                        const StatusDetails* details) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   const std::string_view name = reason_name(reason);
@@ -67,6 +76,19 @@ std::string status_json(StatusReason reason, std::string_view message) {
   w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
   w.Key("reason");
   w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+  if (details != nullptr) {
+    w.Key("details");
+    w.StartObject();
+    auto field = [&](const char* key, const std::string& value) {
+      if (value.empty()) return;
+      w.Key(key);
+      w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    };
+    field("name", details->name);
+    field("group", details->group);
+    field("kind", details->kind);
+    w.EndObject();
+  }
   w.Key("code");
   w.Int(static_cast<int>(reason_code(reason)));
   w.EndObject();
@@ -76,12 +98,13 @@ std::string status_json(StatusReason reason, std::string_view message) {
 http::response<http::string_body> make_status_response(StatusReason reason,
                                                        std::string_view message,
                                                        unsigned http_version, bool keep_alive,
-                                                       StatusCounters& counters) {
+                                                       StatusCounters& counters,
+                                                       const StatusDetails* details) {
   counters.increment(reason);
   http::response<http::string_body> res{reason_code(reason), http_version};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-cache, private");
-  res.body() = status_json(reason, message);
+  res.body() = status_json(reason, message, details);
   res.keep_alive(keep_alive);
   res.prepare_payload();
   return res;

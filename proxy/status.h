@@ -14,6 +14,8 @@ namespace watchfilter::proxy {
 // exactly one HTTP code, so a reply cannot pair a reason with the wrong code.
 enum class StatusReason : std::uint8_t {
   kBadRequest,             // 400
+  kUnauthorized,           // 401
+  kForbidden,              // 403
   kNotFound,               // 404
   kMethodNotAllowed,       // 405
   kRequestEntityTooLarge,  // 413
@@ -21,7 +23,7 @@ enum class StatusReason : std::uint8_t {
   kServiceUnavailable,     // 503
   kTimeout,                // 504
 };
-inline constexpr std::size_t kStatusReasonCount = 7;
+inline constexpr std::size_t kStatusReasonCount = 9;
 
 std::string_view reason_name(StatusReason reason);
 boost::beast::http::status reason_code(StatusReason reason);
@@ -40,14 +42,23 @@ class StatusCounters {
   std::array<std::atomic<std::uint64_t>, kStatusReasonCount> counts_{};
 };
 
+// metav1.StatusDetails (the fields the proxy sets; empty ones are left out, as upstream does).
+struct StatusDetails {
+  std::string name;
+  std::string group;
+  std::string kind;
+};
+
 // `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":...,
-//   "reason":...,"code":...}` with the message JSON-escaped.
-std::string status_json(StatusReason reason, std::string_view message);
+//   "reason":...,"details":{...},"code":...}` with the message JSON-escaped; details only when
+// given.
+std::string status_json(StatusReason reason, std::string_view message,
+                        const StatusDetails* details = nullptr);
 
 // The one function every proxy-generated error reply goes through: builds the Status response and
 // counts it. Upstream errors are relayed as upstream sent them and do not come here.
 boost::beast::http::response<boost::beast::http::string_body> make_status_response(
     StatusReason reason, std::string_view message, unsigned http_version, bool keep_alive,
-    StatusCounters& counters);
+    StatusCounters& counters, const StatusDetails* details = nullptr);
 
 }  // namespace watchfilter::proxy

@@ -148,6 +148,14 @@ ssl::context make_server_tls_context(const CertificateAndKey& cert) {
   if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
     throw ConfigError("serving key does not match the serving certificate");
   }
+  // Request, but neither require nor verify, a client certificate: the aggregator's front-proxy
+  // certificate and client-CA certificates are checked per request against the CAs of
+  // kube-system/extension-apiserver-authentication, which can change while connections live.
+  SSL_CTX_set_verify(ctx.native_handle(), SSL_VERIFY_PEER,
+                     [](int, X509_STORE_CTX*) -> int { return 1; });
+  static constexpr unsigned char kSessionContext[] = "watchfilter-proxy";
+  SSL_CTX_set_session_id_context(ctx.native_handle(), kSessionContext,
+                                 sizeof(kSessionContext) - 1);
   return ctx;
 }
 

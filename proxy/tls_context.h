@@ -26,7 +26,9 @@ CertificateAndKey generate_self_signed_certificate(
 // Reads --tls-cert-file/--tls-private-key-file. Throws ConfigError naming the unreadable file.
 CertificateAndKey load_certificate_files(const std::string& cert_file, const std::string& key_file);
 
-// TLS 1.2+ server context with that certificate. Throws ConfigError (e.g. key does not match).
+// TLS 1.2+ server context with that certificate; it requests (does not require or verify) a
+// client certificate, which the session captures for the authenticators. Throws ConfigError
+// (e.g. key does not match).
 boost::asio::ssl::context make_server_tls_context(const CertificateAndKey& cert);
 
 // Client context for kube-apiserver: trust store (CA or system), client certificate, ALPN

@@ -60,25 +60,47 @@ UpstreamRequest make_own_upstream_request(UpstreamClient& client, const std::str
   return req;
 }
 
-void fetch_upstream(UpstreamClient& client, net::any_io_executor executor,
-                    const std::string& target, std::size_t body_limit,
-                    std::function<void(FetchResult)> handler,
-                    std::shared_ptr<UpstreamStream>* stream_out) {
+namespace {
+
+void exchange(UpstreamClient& client, net::any_io_executor executor, UpstreamRequest request,
+              std::size_t body_limit, std::function<void(FetchResult)> handler,
+              std::shared_ptr<UpstreamStream>* stream_out) {
   auto state = std::make_shared<FetchState>();
   state->stream = client.make_stream(executor);
   state->handler = std::move(handler);
   state->limit = body_limit;
   if (stream_out != nullptr) *stream_out = state->stream;
-  state->stream->async_open(make_own_upstream_request(client, target),
-                            [state](error_code ec, std::string step) {
-                              if (ec) {
-                                state->result.ec = ec;
-                                state->result.failed_step = std::move(step);
-                                return state->finish();
-                              }
-                              state->result.status = state->stream->header().result_int();
-                              state->read();
-                            });
+  state->stream->async_open(std::move(request), [state](error_code ec, std::string step) {
+    if (ec) {
+      state->result.ec = ec;
+      state->result.failed_step = std::move(step);
+      return state->finish();
+    }
+    state->result.status = state->stream->header().result_int();
+    state->read();
+  });
+}
+
+}  // namespace
+
+void fetch_upstream(UpstreamClient& client, net::any_io_executor executor,
+                    const std::string& target, std::size_t body_limit,
+                    std::function<void(FetchResult)> handler,
+                    std::shared_ptr<UpstreamStream>* stream_out) {
+  exchange(client, std::move(executor), make_own_upstream_request(client, target), body_limit,
+           std::move(handler), stream_out);
+}
+
+void post_upstream(UpstreamClient& client, net::any_io_executor executor,
+                   const std::string& target, std::string json_body, std::size_t body_limit,
+                   std::function<void(FetchResult)> handler) {
+  UpstreamRequest request = make_own_upstream_request(client, target);
+  request.method(http::verb::post);
+  request.set(http::field::content_type, "application/json");
+  request.body() = std::move(json_body);
+  request.prepare_payload();
+  exchange(client, std::move(executor), std::move(request), body_limit, std::move(handler),
+           nullptr);
 }
 
 }  // namespace watchfilter::proxy

@@ -30,4 +30,10 @@ void fetch_upstream(UpstreamClient& client, boost::asio::any_io_executor executo
                     std::function<void(FetchResult)> handler,
                     std::shared_ptr<class UpstreamStream>* stream_out = nullptr);
 
+// POSTs `json_body` to `target` as the proxy (TokenReview, SubjectAccessReview) and reads the
+// whole answer, like fetch_upstream.
+void post_upstream(UpstreamClient& client, boost::asio::any_io_executor executor,
+                   const std::string& target, std::string json_body, std::size_t body_limit,
+                   std::function<void(FetchResult)> handler);
+
 }  // namespace watchfilter::proxy

@@ -11,6 +11,7 @@ packages=(
   clang-14 libclang-rt-14-dev          # libFuzzer targets
   iproute2 procps curl util-linux      # e2e: network namespaces, process checks
   python3 python3-kubernetes           # e2e: the python kubernetes client reads our streams
+  clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32  # wasm children (sdk/)
 )
 
 missing=()

@@ -84,6 +84,9 @@ def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    # The proxy authenticates its callers: the identity testlib exports (admin client cert).
+    if os.environ.get("WF_E2E_CLIENT_CERT"):
+        ctx.load_cert_chain(os.environ["WF_E2E_CLIENT_CERT"], os.environ.get("WF_E2E_CLIENT_KEY"))
     deadline = time.time() + a.timeout
     rv, outcome = None, "ok"
     try:

@@ -188,6 +188,10 @@ def main():
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
+        # The proxy authenticates its callers: --cert, else the identity testlib exports.
+        cert = a.cert or os.environ.get("WF_E2E_CLIENT_CERT")
+        if cert:
+            ctx.load_cert_chain(cert, a.key or os.environ.get("WF_E2E_CLIENT_KEY"))
     pending = [len(a.streams)]
     lock = threading.Lock()
 

@@ -12,6 +12,8 @@
   wfcheck.py bookmark-covers FILE RV  exit 0 when a BOOKMARK with resourceVersion >= RV comes
                                       before any event newer than RV
   wfcheck.py records FILE             "TYPE name resourceVersion" of every event, BOOKMARKs too
+  wfcheck.py monotonic FILE           exit 0 when the resourceVersions of the events and BOOKMARKs
+                                      never go down (a client resumes from the last one it saw)
   wfcheck.py all-have TYPE NAME FILE...   exit 0 when every FILE (present) holds a TYPE event of
                                       object NAME
 FILE is a recorded stream (JSON lines) or the output of a test client (e2e/clients/go,
@@ -117,6 +119,19 @@ def cmd_all_have(typ, name, *paths):
     return 0
 
 
+def cmd_monotonic(path):
+    last = None
+    for typ, name, v in records(path):
+        if v in ("-", "?"):
+            continue
+        if last is not None and num(v) < num(last[2]):
+            print(f"{path}: {typ} {name} at resourceVersion {v} comes after {last[0]} {last[1]} at {last[2]}",
+                  file=sys.stderr)
+            return 1
+        last = (typ, name, v)
+    return 0
+
+
 def cmd_records(path):
     for r in records(path):
         print(*r)
@@ -175,7 +190,7 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {"events": cmd_events, "strip-bookmarks": cmd_strip, "same": cmd_same,
           "bookmark-advanced": cmd_bookmark_advanced, "bookmark-covers": cmd_bookmark_covers,
-          "records": cmd_records, "all-have": cmd_all_have, "versions-to-events": cmd_versions,
+          "records": cmd_records, "all-have": cmd_all_have, "monotonic": cmd_monotonic, "versions-to-events": cmd_versions,
           "metric": cmd_metric}[cmd]
     return fn(*args) or 0
 

@@ -5,8 +5,9 @@
 #   apiserver.{crt,key}         serving cert, SANs for loopback, the node address and the
 #                               in-cluster service names
 #   admin.{crt,key}             client cert, O=system:masters
-#   watchfilter.{crt,key}       client cert the proxy uses upstream in the tests (O=system:masters
-#                               until the APIService issue gives it a ServiceAccount)
+#   watchfilter.{crt,key}       client cert the proxy uses upstream in the standalone tests
+#                               (O=system:masters); the aggregated tests use the manifests'
+#                               ServiceAccount instead (e2e/lib/apiservice.sh)
 #   sa.{key,pub}                service-account token signing key pair
 #   front-proxy-ca.{crt,key}    requestheader CA (a CA of its own, not the client CA)
 #   front-proxy-client.{crt,key} the aggregator's client cert, CN=front-proxy-client

@@ -11,6 +11,17 @@ TEST_NAME=$(basename "$0" .sh)
 T_DIR=$(mktemp -d "$CP_DIR/$TEST_NAME.XXXX")
 t_started=()
 
+# The proxy authenticates every caller (docs/proxy.md). Test clients talk to it as the admin
+# (client certificate of the cluster's client CA, O=system:masters): the python clients read
+# WF_E2E_CLIENT_CERT/KEY, curl reads $CURL_HOME/.curlrc (explicit --cert wins; `curl -q` skips
+# it, for requests that must carry no credentials), kubectl gets proxy_kubeconfig.
+export WF_E2E_CLIENT_CERT=$CP_DIR/admin.crt WF_E2E_CLIENT_KEY=$CP_DIR/admin.key
+export CURL_HOME=$CP_DIR/curl-home
+if [[ ! -f $CURL_HOME/.curlrc ]]; then
+  mkdir -p "$CURL_HOME"
+  printf 'cert = "%s"\nkey = "%s"\n' "$WF_E2E_CLIENT_CERT" "$WF_E2E_CLIENT_KEY" >"$CURL_HOME/.curlrc"
+fi
+
 t_log() { echo "[$TEST_NAME] $*" >&2; }
 fail() { t_log "FAIL: $*"; exit 1; }
 
@@ -44,16 +55,16 @@ start_proxy() {
 }
 proxy_ready() { [[ $(cp_exec curl -sk -m 2 "https://127.0.0.1:$1/readyz" 2>/dev/null) == ok ]]; }
 
-# proxy_kubeconfig PORT FILE: a kubeconfig whose server is the proxy.
+# proxy_kubeconfig PORT FILE [CRT KEY]: a kubeconfig whose server is the proxy (standalone
+# mode), authenticating with a client certificate of the cluster's client CA (default: admin).
 proxy_kubeconfig() {
+  local crt=${3:-$CP_DIR/admin.crt} key=${4:-$CP_DIR/admin.key}
   cat >"$2" <<EOK
 apiVersion: v1
 kind: Config
 clusters: [{name: proxy, cluster: {server: "https://127.0.0.1:$1", insecure-skip-tls-verify: true}}]
-# Until the APIService work adds authentication the proxy ignores credentials; a token keeps
-# kubectl from prompting for a username.
-users: [{name: anonymous, user: {token: no-authentication-yet}}]
-contexts: [{name: proxy, context: {cluster: proxy, user: anonymous, namespace: default}}]
+users: [{name: admin, user: {client-certificate-data: $(base64 -w0 <"$crt"), client-key-data: $(base64 -w0 <"$key")}}]
+contexts: [{name: proxy, context: {cluster: proxy, user: admin, namespace: default}}]
 current-context: proxy
 EOK
 }

@@ -2,7 +2,8 @@
 # Unmodified client libraries read filtered streams: kubectl get --raw, the python kubernetes
 # client (Watch().stream(), typed decoding) and client-go (typed clientset and dynamic client,
 # the filter added by a WrapTransport), each on a core resource (configmaps), a custom resource
-# (widgets.e2e.watchfilter.io) and a cluster-scoped one (namespaces, with a labelSelector).
+# (widgets.e2e.watchfilter.io) and a cluster-scoped one (namespaces, with a labelSelector);
+# and a client-go SharedInformer (list + WatchList through the proxy) on the configmaps.
 # Each client must get exactly the events watchfilter-eval admits from kube-apiserver's own
 # watch of the same changes (kubectl: the same bytes; the libraries: the same types, names and
 # resourceVersions, decoded into their types), and, with --bookmark-interval 1s, a BOOKMARK
@@ -39,13 +40,25 @@ for k in "${kinds[@]}"; do
   t_bg "python-$k" "$PY_KUBE" "$CLIENTS_DIR/py_kube_watch.py" "${common[@]}" --out "$T_DIR/python-$k.out"
   t_bg "go-$k" "$gobin" "${common[@]}" --out "$T_DIR/go-$k.out"
 done
+# And a client-go SharedInformer (its reflector lists and watches, with WatchList in client-go
+# 0.36) on the configmaps: its handler calls must be the admitted events too.
+t_bg informer-cm "$gobin" --informer --kubeconfig "$T_DIR/proxy.kubeconfig" --namespace "$ns" \
+  --filter "${filter[cm]}" --timeout 120 --out "$T_DIR/informer-cm.out"
 direct_streams_bg direct "$T_DIR/d" --timeout 130 "${direct[@]}"
-opened() { local c k; for c in python go; do for k in "${kinds[@]}"; do grep -q '^OPEN' "$T_DIR/$c-$k.out" 2>/dev/null || return 1; done; done; }
+opened() {
+  local c k
+  for c in python go; do for k in "${kinds[@]}"; do grep -q '^OPEN' "$T_DIR/$c-$k.out" 2>/dev/null || return 1; done; done
+  grep -q '^OPEN' "$T_DIR/informer-cm.out" 2>/dev/null
+}
 wait_for 30 opened || { head "$T_DIR"/*.out "$CP_DIR"/logs/{python,go}-*.log >&2; fail "the clients did not open their watches"; }
 wait_for 20 test -f "$T_DIR/d/ready" || fail "the direct watches did not start"
 sleep 1
 
-outs() { local k=$1; echo "$T_DIR/d/$k.out $T_DIR/kubectl-$k.out $T_DIR/python-$k.out $T_DIR/go-$k.out"; }
+outs() {
+  local k=$1
+  echo "$T_DIR/d/$k.out $T_DIR/kubectl-$k.out $T_DIR/python-$k.out $T_DIR/go-$k.out"
+  [[ $k != cm ]] || echo "$T_DIR/informer-cm.out"
+}
 seen_by_all() { # kind type name
   local o
   for o in $(outs "$1"); do
@@ -150,10 +163,11 @@ for k in "${kinds[@]}"; do
   wfcheck strip-bookmarks "$T_DIR/kubectl-$k.out" >"$T_DIR/kubectl-$k.events"
   wfcheck same "$T_DIR/expected-$k.jsonl" "$T_DIR/kubectl-$k.events" watchfilter-eval "kubectl ($k)" ||
     fail "$k: kubectl get --raw did not get exactly the admitted events"
-  for c in python go; do
+  clients=(python go); [[ $k == cm ]] && clients+=(informer)
+  for c in "${clients[@]}"; do
     wfcheck records "$T_DIR/$c-$k.out" | grep -v '^BOOKMARK' >"$T_DIR/$c-$k.txt" || true
     diff "$T_DIR/expected-$k.txt" "$T_DIR/$c-$k.txt" >&2 || fail "$k: the $c client did not get exactly the admitted events"
-    [[ $c == python ]] && want=${pytype[$k]} || want=${gotype[$k]}
+    [[ $c == python ]] && want=${pytype[$k]} || want=${gotype[$k]}   # go and informer: client-go types
     bad=$(grep -E '^(ADDED|MODIFIED|DELETED) ' "$T_DIR/$c-$k.out" | awk -v t="$want" '$4 != t' | head -n1)
     [[ -z $bad ]] || fail "$k: the $c client decoded an event into something else than $want: $bad"
     ! grep -q '^ERROR' "$T_DIR/$c-$k.out" || fail "$k: the $c client got an error: $(grep '^ERROR' "$T_DIR/$c-$k.out")"
@@ -164,4 +178,5 @@ for k in "${kinds[@]}"; do
   done
   summary+=" $k: $admitted of $total;"
 done
-t_log "PASS: kubectl, python and client-go each got exactly the admitted events ($summary) and a BOOKMARK through the suppressed phase"
+t_log "the informer's requests: $(grep -o 'GET [^ ]*' "$CP_DIR/logs/informer-cm.log" | sed 's/filter=[^&]*&//' | sort -u | tr '\n' ' ')"
+t_log "PASS: kubectl, python, client-go (and a client-go informer on configmaps) each got exactly the admitted events ($summary) and a BOOKMARK through the suppressed phase"

@@ -5,6 +5,7 @@
 # metric), the proxy reports one upstream watch and fifty streams, every stream receives exactly
 # the lines watchfilter-eval admits from the direct upstream watch of the same changes (byte
 # for byte), and the upstream watch is closed once the streams are gone and the linger passed.
+# Another label selector or namespace costs one more upstream watch each, a field selector none.
 source "$(dirname "$0")/../lib/testlib.sh"
 [[ -x $WF_EVAL ]] || fail "$WF_EVAL not built"
 WF_PORT=8462
@@ -63,6 +64,23 @@ t_log "kube-apiserver configmap WATCH requests: $before before, $after with $N s
 [[ $upstream == 1 ]] || fail "watchfilter_upstream_watches = $upstream, want 1"
 [[ $streams == "$N" ]] || fail "watchfilter_streams = $streams, want $N"
 
+# The informer key is (resource, namespace, labelSelector): another label selector or another
+# namespace is one more upstream watch each; a field selector is evaluated by the proxy (none).
+ns2=fifty-other-$RANDOM
+cp_kubectl create namespace "$ns2" >/dev/null
+streams_bg extra "$T_DIR/x" --timeout 150 \
+  "label=$api?watch=true&timeoutSeconds=150&labelSelector=shard%3D1&filter=$(urlencode 'changed(data)')" \
+  "field=$api?watch=true&timeoutSeconds=150&fieldSelector=metadata.name%3Dcm-1&filter=$(urlencode 'changed(data)')" \
+  "otherns=/api/v1/namespaces/$ns2/configmaps?watch=true&timeoutSeconds=150&filter=$(urlencode 'changed(data)')"
+wait_for 20 test -f "$T_DIR/x/ready" || fail "the extra streams did not start"
+three_more() { (($(watches) >= before + 3)); }
+wait_for 10 three_more || true
+sleep 0.5
+more=$(watches)
+t_log "with a labelSelector stream, a fieldSelector stream and a stream on another namespace: $more configmap WATCH requests"
+((more == before + 3)) || fail "kube-apiserver serves $((more - before)) configmap watches for the proxy, want 3 (one per namespace and label selector)"
+[[ $(proxy_metric $WF_PORT watchfilter_upstream_watches) == 3 ]] || fail "watchfilter_upstream_watches = $(proxy_metric $WF_PORT watchfilter_upstream_watches), want 3"
+
 # The changes: six configmaps, ninety updates of data, labels and annotations, two deletions.
 python3 - "$ns" >"$T_DIR/ops.jsonl" <<'EOP'
 import json, random, sys
@@ -112,6 +130,7 @@ read -r min max delivered <"$T_DIR/counts"
 ((min < total && max > 2)) || fail "the changes do not exercise the filters (each admits $min..$max of $total)"
 
 cp_stop_bg streams
+cp_stop_bg extra
 gone() { [[ $(watches) == "$before" ]]; }
 wait_for 20 gone || fail "the upstream watch is still open 20 s after the last stream closed (--informer-linger 2s): $(watches) watches, $before before"
 t_log "PASS: $N streams, one upstream watch; $total upstream events, each stream got exactly its admitted $min..$max lines ($delivered in all); upstream watch closed after the linger"

@@ -6,7 +6,9 @@
 #   sendInitialEvents=true&resourceVersionMatch=NotOlderThan: those ADDEDs, then a BOOKMARK
 #     annotated k8s.io/initial-events-end: "true";
 #   labelSelector, fieldSelector: only matching objects; timeoutSeconds: the stream ends;
-#   a non-watch GET with a filter: the List of the objects that pass;
+#   a non-watch GET with a filter: the List of the objects that pass, and a watch from its
+#     resourceVersion (a reflector's list-then-watch) gets exactly the changes after it; a GET
+#     of one object (.../configmaps/NAME?filter=...) answers the object, not a List;
 #   DELETED is delivered even when the filter says false;
 #   a filter that does not compile: 400 with a Status naming the column, no stream.
 source "$(dirname "$0")/../lib/testlib.sh"
@@ -30,7 +32,15 @@ cp_curl -m 10 -o "$T_DIR/upstream-initial.jsonl" "https://127.0.0.1:6443$api?wat
 "$WF_EVAL" --filter "$f" <"$T_DIR/upstream-initial.jsonl" | sort >"$T_DIR/expected-initial.jsonl"
 [[ $(wc -l <"$T_DIR/expected-initial.jsonl") == 3 ]] || fail "expected 3 admitted initial objects, the oracle has $(wc -l <"$T_DIR/expected-initial.jsonl")"
 
+# A reflector's list-then-watch: a filtered list through the proxy, then a watch from its
+# resourceVersion gets the changes after it and nothing before.
+cp_exec curl -sk -m 10 -o "$T_DIR/list0.json" "https://127.0.0.1:$WF_PORT$api?filter=$fq"
+read -r list_rv names0 < <(python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); print(l["metadata"]["resourceVersion"], ",".join(sorted(i["metadata"]["name"] for i in l["items"])))' "$T_DIR/list0.json") ||
+  fail "filtered list: $(head -c 300 "$T_DIR/list0.json")"
+[[ $names0 == cm-0,cm-3,cm-6 ]] || fail "filtered list: got $names0, want cm-0,cm-3,cm-6"
+
 streams_bg streams "$T_DIR/s" --timeout 30 \
+  "fromlist=$api?watch=true&resourceVersion=$list_rv&timeoutSeconds=20&filter=$fq" \
   "unset=$api?watch=true&timeoutSeconds=20&filter=$fq" \
   "zero=$api?watch=true&resourceVersion=0&timeoutSeconds=20&filter=$fq" \
   "watchlist=$api?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=20&filter=$fq" \
@@ -63,8 +73,8 @@ t_log "bad filter: $(head -c 300 "$T_DIR/s/bad.out")"
 
 wait_for 15 has_event "$T_DIR/s/never.out" DELETED cm-0 || fail "filter=false: the DELETED event was not delivered"
 [[ $(wc -l <"$T_DIR/s/never.out") == 1 ]] || fail "filter=false: expected only the DELETED event, got $(wfcheck records "$T_DIR/s/never.out" | tr '\n' ';')"
-for s in unset zero watchlist; do
-  wait_for 15 has_event "$T_DIR/s/$s.out" DELETED cm-0 || fail "$s: the live changes did not arrive"
+for s in unset zero watchlist fromlist; do
+  wait_for 15 has_event "$T_DIR/s/$s.out" DELETED cm-0 || fail "$s: the live changes did not arrive: $(wfcheck records "$T_DIR/s/$s.out" | tr '\n' ' ')$(head -c 300 "$T_DIR/s/$s.out")"
 done
 wait_for 15 has_event "$T_DIR/s/label.out" MODIFIED cm-3 || fail "labelSelector: the live change did not arrive"
 sleep 1   # the field selector's stream gets no live event (cm-6 stopped passing): give it time to be wrong
@@ -89,6 +99,8 @@ ann = bm.get("object", {}).get("metadata", {}).get("annotations", {})
 ok = [e["type"] for e in evs[:3]] == ["ADDED"] * 3 and bm.get("type") == "BOOKMARK" and ann.get("k8s.io/initial-events-end") == "true"
 sys.exit(0 if ok else 1)
 EOP
+fromlist=$(wfcheck events "$T_DIR/s/fromlist.out" | cut -d' ' -f1,2 | tr '\n' ';')
+[[ $fromlist == "MODIFIED cm-1;MODIFIED cm-3;DELETED cm-0;" ]] || fail "watch from the list's resourceVersion $list_rv: got '$fromlist'"
 label=$(wfcheck events "$T_DIR/s/label.out" | cut -d' ' -f1,2 | tr '\n' ';')
 [[ $label == "ADDED cm-3;MODIFIED cm-1;MODIFIED cm-3;" ]] || fail "labelSelector=tier=1: got '$label'"
 field=$(wfcheck events "$T_DIR/s/field.out" | cut -d' ' -f1,2 | tr '\n' ';')
@@ -99,5 +111,9 @@ cp_exec curl -sk -m 10 -o "$T_DIR/list.json" -w '%{http_code}' "https://127.0.0.
 [[ $(<"$T_DIR/list.code") == 200 ]] || fail "filtered list: HTTP $(<"$T_DIR/list.code"): $(head -c 300 "$T_DIR/list.json")"
 names=$(python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); print(l["kind"], *sorted(i["metadata"]["name"] for i in l["items"]))' "$T_DIR/list.json")
 [[ $names == "ConfigMapList cm-1 cm-3" ]] || fail "filtered list: got '$names', want ConfigMapList cm-1 cm-3"
+# A GET of one object with a filter is a get, not a list: the object itself, as upstream answers.
+cp_exec curl -sk -m 10 -o "$T_DIR/get.json" "https://127.0.0.1:$WF_PORT$api/cm-1?filter=$fq"
+got=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o.get("kind"), o.get("metadata", {}).get("name"), len(o.get("items") or []))' "$T_DIR/get.json")
+[[ $got == "ConfigMap cm-1 0" ]] || fail "GET $api/cm-1?filter=...: got '$got' (kind, name, items), want the ConfigMap itself, as GET $api/cm-1 answers: $(head -c 200 "$T_DIR/get.json")"
 cp_stop_bg streams
 t_log "PASS: initial events (unset, 0, sendInitialEvents + initial-events-end), selectors, timeoutSeconds, list, DELETED through filter=false, 400 for a bad filter"

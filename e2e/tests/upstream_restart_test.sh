@@ -10,7 +10,8 @@
 #   labels only, delete c, create e); compact etcd at its current revision; SIGCONT.
 # (Writes elsewhere before the restart put the new watch cache past the proxy's resume point.)
 # Those four changes may arrive in any order, everything else in the order written.
-# watchfilter_informer_relists_total must rise, and no stream may see an ADDED storm.
+# watchfilter_informer_relists_total must rise, no stream may see an ADDED storm, and the
+# resourceVersions in a stream never go down (clients resume from the last one they saw).
 source "$(dirname "$0")/../lib/testlib.sh"
 [[ -x $WF_EVAL ]] || fail "$WF_EVAL not built"
 WF_PORT=8467
@@ -189,4 +190,9 @@ for stream, filt in (("data", fa), ("all", "true")):
     ok &= not problems
 sys.exit(0 if ok else 1)
 EOP
+# A client resumes from the last resourceVersion it saw: in a stream they never go down.
+for st in data all; do
+  wfcheck monotonic "$T_DIR/s/$st.out" || fail "stream $st: resourceVersions go down (a client resuming from the last one would get events again)"
+done
+t_log "after the relist, c's DELETED event carried resourceVersion $(wfcheck records "$T_DIR/s/all.out" | grep '^DELETED c ' | cut -d' ' -f3) (c's last version: $(python3 -c 'import json,sys; [print(json.loads(l)["object"]["metadata"]["resourceVersion"]) for l in open(sys.argv[1]) if json.loads(l)["object"]["metadata"].get("name") == "c"]' "$T_DIR/between.versions" | tail -n 1), etcd revision at the compaction: $rev)"
 t_log "PASS: two kube-apiserver restarts and a compaction (relists $relists0 -> $relists1): no admitted event lost or repeated"

@@ -12,7 +12,7 @@ ProxyFlags parse(std::vector<std::string_view> args) { return parse_flags(args);
 TEST(FlagsTest, Defaults) {
   ProxyFlags f = parse({});
   EXPECT_EQ(f.secure_port, 8443);
-  EXPECT_EQ(f.bind_address, "127.0.0.1");
+  EXPECT_EQ(f.bind_address, "0.0.0.0");
   EXPECT_EQ(f.verbosity, 0);
   EXPECT_EQ(f.threads, 2);
   EXPECT_FALSE(f.help);

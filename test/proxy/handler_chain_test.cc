@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test/proxy/fake_auth.h"
+
 namespace watchfilter::proxy {
 namespace {
 
@@ -48,48 +50,51 @@ class HandlerChainTest : public ::testing::Test {
   }
   std::shared_ptr<HealthState> health_ = std::make_shared<HealthState>();
   std::shared_ptr<StatusCounters> counters_ = std::make_shared<StatusCounters>();
-  HandlerChain chain_{health_, counters_};
+  std::shared_ptr<testing::FakeAuthenticator> authn_ = std::make_shared<testing::FakeAuthenticator>();
+  std::shared_ptr<testing::FakeAuthorizer> authz_ = std::make_shared<testing::FakeAuthorizer>();
+  HandlerChain chain_{health_, counters_, nullptr, authn_, authz_};
+  ChainDecision handle(const ClientRequest& r) { return testing::decide(chain_, r); }
 };
 
 TEST_F(HandlerChainTest, HealthEndpoints) {
   for (const char* path : {"/healthz", "/livez"}) {
-    auto d = chain_.handle(request(http::verb::get, path));
+    auto d = handle(request(http::verb::get, path));
     ASSERT_TRUE(std::holds_alternative<LocalReply>(d));
     EXPECT_EQ(std::get<LocalReply>(d).response.result(), http::status::ok);
     EXPECT_EQ(std::get<LocalReply>(d).response.body(), "ok");
   }
-  auto not_ready = chain_.handle(request(http::verb::get, "/readyz?verbose"));
+  auto not_ready = handle(request(http::verb::get, "/readyz?verbose"));
   EXPECT_EQ(std::get<LocalReply>(not_ready).response.result(), http::status::service_unavailable);
   health_->mark_upstream_reachable();
-  auto ready = chain_.handle(request(http::verb::get, "/readyz"));
+  auto ready = handle(request(http::verb::get, "/readyz"));
   EXPECT_EQ(std::get<LocalReply>(ready).response.result(), http::status::ok);
   health_->begin_shutdown();
-  auto stopping = chain_.handle(request(http::verb::get, "/readyz"));
+  auto stopping = handle(request(http::verb::get, "/readyz"));
   EXPECT_EQ(std::get<LocalReply>(stopping).response.result(), http::status::service_unavailable);
 }
 
 TEST_F(HandlerChainTest, HealthUnderPrefixIsUpstreams) {
-  auto d = chain_.handle(request(http::verb::get, std::string(kProxyPrefix) + "/readyz"));
+  auto d = handle(request(http::verb::get, std::string(kProxyPrefix) + "/readyz"));
   ASSERT_TRUE(std::holds_alternative<ForwardUpstream>(d));
   EXPECT_EQ(std::get<ForwardUpstream>(d).target, "/readyz");
 }
 
 TEST_F(HandlerChainTest, ForwardsGetAndHead) {
-  auto d = chain_.handle(
+  auto d = handle(
       request(http::verb::get,
               std::string(kProxyPrefix) + "/api/v1/namespaces/default/configmaps?watch=true"));
   ASSERT_TRUE(std::holds_alternative<ForwardUpstream>(d));
   EXPECT_EQ(std::get<ForwardUpstream>(d).target,
             "/api/v1/namespaces/default/configmaps?watch=true");
   EXPECT_TRUE(std::get<ForwardUpstream>(d).is_watch);
-  auto h = chain_.handle(request(http::verb::head, "/api/v1/pods"));
+  auto h = handle(request(http::verb::head, "/api/v1/pods"));
   ASSERT_TRUE(std::holds_alternative<ForwardUpstream>(h));
   EXPECT_FALSE(std::get<ForwardUpstream>(h).is_watch);
 }
 
 TEST_F(HandlerChainTest, OtherMethodsAre405AndCounted) {
   for (auto m : {http::verb::post, http::verb::put, http::verb::delete_, http::verb::patch}) {
-    auto d = chain_.handle(request(m, "/api/v1/pods"));
+    auto d = handle(request(m, "/api/v1/pods"));
     ASSERT_TRUE(std::holds_alternative<LocalReply>(d));
     const auto& res = std::get<LocalReply>(d).response;
     EXPECT_EQ(res.result(), http::status::method_not_allowed);
@@ -98,12 +103,12 @@ TEST_F(HandlerChainTest, OtherMethodsAre405AndCounted) {
   }
   // POST to a health path is not a health check either.
   EXPECT_TRUE(
-      std::holds_alternative<LocalReply>(chain_.handle(request(http::verb::post, "/healthz"))));
+      std::holds_alternative<LocalReply>(handle(request(http::verb::post, "/healthz"))));
   EXPECT_EQ(counters_->count(StatusReason::kMethodNotAllowed), 5u);
 }
 
 TEST_F(HandlerChainTest, AbsoluteFormTargetIs400) {
-  auto d = chain_.handle(request(http::verb::get, "http://example/api"));
+  auto d = handle(request(http::verb::get, "http://example/api"));
   ASSERT_TRUE(std::holds_alternative<LocalReply>(d));
   EXPECT_EQ(std::get<LocalReply>(d).response.result(), http::status::bad_request);
   EXPECT_EQ(counters_->count(StatusReason::kBadRequest), 1u);

@@ -28,6 +28,7 @@
 #include "proxy/readiness_probe.h"
 #include "proxy/server.h"
 #include "proxy/tls_context.h"
+#include "test/proxy/fake_auth.h"
 #include "test/proxy/test_certs.h"
 
 namespace watchfilter::proxy {
@@ -204,7 +205,10 @@ class ProxyUnderTest {
     context_ = std::make_shared<SessionContext>();
     context_->server_tls = std::make_shared<net::ssl::context>(
         make_server_tls_context(testing::loopback_certificate()));
-    context_->chain = std::make_shared<const HandlerChain>(health, counters);
+    // Authentication and authorization have their own tests; here everyone is allowed.
+    context_->chain = std::make_shared<const HandlerChain>(
+        health, counters, nullptr, std::make_shared<testing::FakeAuthenticator>(),
+        std::make_shared<testing::FakeAuthorizer>());
     context_->upstream = std::make_shared<UpstreamClient>(std::move(upstream), logger_, timeouts);
     context_->logger = logger_;
     server_.emplace(ioc_, context_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));

@@ -8,9 +8,11 @@
 //
 // configmaps and namespaces go through the typed clientset (events decode into
 // *v1.ConfigMap / *v1.Namespace); any other resource, given as group/version/resource,
-// through the dynamic client (*unstructured.Unstructured). The watchfilter parameters
-// (filter, watcher) are not part of metav1.ListOptions, so a WrapTransport adds them to
-// the query of every watch request: that is all a client-go program has to change.
+// through the dynamic client (*unstructured.Unstructured). With --informer (configmaps), a
+// SharedInformer runs instead and its handler calls are printed (OPEN once it has synced).
+// The watchfilter parameters (filter, watcher) are not part of metav1.ListOptions, so a
+// WrapTransport adds them to the query of the requests: that is all a client-go program has
+// to change.
 package main
 
 import (
@@ -30,24 +32,33 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
+// addParams adds the filter to every GET (the list and the watch of an informer) and the
+// watcher id to watch requests, and logs each request's query on stderr.
 type addParams struct {
-	next   http.RoundTripper
-	params map[string]string
+	next            http.RoundTripper
+	filter, watcher string
 }
 
 func (a addParams) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Query().Get("watch") == "true" {
+	if req.Method == http.MethodGet {
 		req = req.Clone(req.Context())
 		q := req.URL.Query()
-		for k, v := range a.params {
-			q.Set(k, v)
+		if a.filter != "" {
+			q.Set("filter", a.filter)
+		}
+		if a.watcher != "" && q.Get("watch") == "true" {
+			q.Set("watcher", a.watcher)
 		}
 		req.URL.RawQuery = q.Encode()
 	}
+	fmt.Fprintf(os.Stderr, "wfwatch: %s %s?%s\n", req.Method, req.URL.Path, req.URL.RawQuery)
 	return a.next.RoundTrip(req)
 }
 
@@ -61,6 +72,7 @@ func main() {
 	resourceVersion := flag.String("resource-version", "", "resourceVersion to watch from")
 	timeout := flag.Int64("timeout", 120, "timeoutSeconds of the watch (and a local deadline)")
 	bookmarks := flag.Bool("bookmarks", true, "allowWatchBookmarks")
+	informer := flag.Bool("informer", false, "configmaps only: run a SharedInformer (list+watch by its reflector) and print its handler calls")
 	out := flag.String("out", "", "output file (default stdout)")
 	flag.Parse()
 
@@ -68,14 +80,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	extra := map[string]string{}
-	if *filter != "" {
-		extra["filter"] = *filter
-	}
-	if *watcher != "" {
-		extra["watcher"] = *watcher
-	}
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return addParams{rt, extra} }
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return addParams{rt, *filter, *watcher} }
 	cfg.UserAgent = "watchfilter-e2e-client-go"
 
 	w := os.Stdout
@@ -97,6 +102,10 @@ func main() {
 		LabelSelector:       *labelSelector,
 		ResourceVersion:     *resourceVersion,
 		TimeoutSeconds:      timeout,
+	}
+	if *informer {
+		runInformer(ctx, cfg, *namespace, *labelSelector, emit)
+		return
 	}
 	var wi watch.Interface
 	switch *resource {
@@ -146,6 +155,41 @@ func main() {
 			emit("%s %s %s %s", ev.Type, name(ev.Object, ev.Type), rv(ev.Object), typeName(ev.Object))
 		}
 	}
+	emit("END")
+}
+
+// runInformer runs a typed configmap informer, as a controller would, until ctx ends: its
+// reflector lists and watches through the proxy (with WatchList when client-go uses it), and
+// each handler call is printed as ADDED/MODIFIED/DELETED <name> <resourceVersion>.
+func runInformer(ctx context.Context, cfg *rest.Config, namespace, labelSelector string, emit func(string, ...any)) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		fail(err)
+	}
+	factory := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(namespace),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = labelSelector }))
+	inf := factory.Core().V1().ConfigMaps().Informer()
+	cm := func(o any) *corev1.ConfigMap {
+		if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
+			o = d.Obj
+		}
+		return o.(*corev1.ConfigMap)
+	}
+	_, err = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { emit("ADDED %s %s v1.ConfigMap", cm(o).Name, cm(o).ResourceVersion) },
+		UpdateFunc: func(_, o any) { emit("MODIFIED %s %s v1.ConfigMap", cm(o).Name, cm(o).ResourceVersion) },
+		DeleteFunc: func(o any) { emit("DELETED %s %s v1.ConfigMap", cm(o).Name, cm(o).ResourceVersion) },
+	})
+	if err != nil {
+		fail(err)
+	}
+	factory.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		fail(fmt.Errorf("informer did not sync"))
+	}
+	emit("OPEN")
+	<-ctx.Done()
+	factory.Shutdown()
 	emit("END")
 }
 

@@ -1,0 +1,289 @@
+#include "host/child_supervisor.h"
+
+#include <simdjson.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace watchfilter::host {
+
+using clock = std::chrono::steady_clock;
+
+std::uint64_t process_rss_bytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+
+namespace {
+
+// metadata.namespace of the event's object; "default" when it has none.
+std::string event_namespace(const std::string& line) {
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(line);
+  simdjson::ondemand::document doc;
+  if (parser.iterate(padded).get(doc)) return "default";
+  std::string_view ns;
+  if (doc.at_pointer("/object/metadata/namespace").get_string().get(ns) || ns.empty())
+    return "default";
+  return std::string(ns);
+}
+
+std::string fmt(const char* format, double a, double b = 0, double c = 0) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, format, a, b, c);
+  return buf;
+}
+
+}  // namespace
+
+ChildSupervisor::ChildSupervisor(std::shared_ptr<const HostConfig> config, WasmRuntime& runtime,
+                                 HostServices& services,
+                                 std::shared_ptr<const proxy::Logger> logger,
+                                 std::function<void(const WakeupRequest&)> on_wakeup)
+    : config_(std::move(config)),
+      runtime_(runtime),
+      services_(services),
+      logger_(std::move(logger)),
+      on_wakeup_(std::move(on_wakeup)),
+      children_(config_->children.size()),
+      metrics_(config_->children.size()) {}
+
+ChildSupervisor::~ChildSupervisor() { stop(); }
+
+void ChildSupervisor::start() {
+  // Modules of children sharing a .wasm are compiled once.
+  std::vector<std::pair<std::filesystem::path, std::shared_ptr<const ChildModule>>> loaded;
+  for (std::size_t i = 0; i < children_.size(); ++i) {
+    const ChildSpec& spec = config_->children[i];
+    for (const auto& [path, module] : loaded)
+      if (path == spec.wasm) children_[i].module = module;
+    if (children_[i].module) continue;
+    ModuleSource source;
+    auto start = clock::now();
+    children_[i].module = runtime_.load_module(spec.wasm, &source);
+    loaded.emplace_back(spec.wasm, children_[i].module);
+    logger_->info(
+        "module " + spec.wasm.string() +
+        (source == ModuleSource::kCache ? " loaded from the module cache in " : " compiled in ") +
+        fmt("%.1f ms", std::chrono::duration<double, std::milli>(clock::now() - start).count()));
+  }
+  worker_ = std::thread([this] { run(); });
+}
+
+void ChildSupervisor::deliver(std::size_t child, std::size_t watch, std::string event_line) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back({child, watch, std::move(event_line)});
+  }
+  cv_.notify_all();
+}
+
+void ChildSupervisor::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !worker_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void ChildSupervisor::drain() {
+  std::unique_lock lock(mutex_);
+  idle_cv_.wait(lock, [&] { return (queue_.empty() && !busy_) || !worker_.joinable(); });
+}
+
+std::vector<ChildMetrics> ChildSupervisor::metrics() const {
+  std::lock_guard lock(mutex_);
+  return metrics_;
+}
+
+void ChildSupervisor::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    if (!queue_.empty()) {
+      Job job = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      handle(job);
+      unload_idle(clock::now());
+      lock.lock();
+      busy_ = false;
+      continue;
+    }
+    idle_cv_.notify_all();
+    if (stopping_) break;
+    // Sleep until the next event or the next idle deadline, whichever is first.
+    auto next = clock::time_point::max();
+    for (const Child& c : children_)
+      if (c.instance) next = std::min(next, c.last_used + config_->idle_unload);
+    if (next == clock::time_point::max()) {
+      cv_.wait(lock);
+    } else {
+      cv_.wait_until(lock, next);
+      lock.unlock();
+      unload_idle(clock::now());
+      lock.lock();
+    }
+  }
+  lock.unlock();
+  for (std::size_t i = 0; i < children_.size(); ++i)
+    if (children_[i].instance) unload(i, "host stopping");
+  lock.lock();
+  idle_cv_.notify_all();
+}
+
+void ChildSupervisor::unload_idle(clock::time_point now) {
+  for (std::size_t i = 0; i < children_.size(); ++i)
+    if (children_[i].instance && now >= children_[i].last_used + config_->idle_unload)
+      unload(i, "idle");
+}
+
+void ChildSupervisor::unload(std::size_t index, const char* why) {
+  Child& child = children_[index];
+  std::uint64_t memory = child.instance->memory_bytes();
+  // Dropping, not snapshotting: a child's state must be rebuildable from the API (it may be
+  // unloaded between any two events), so a fresh copy-on-write instance is both correct and
+  // cheaper than restoring a memory image.
+  child.instance.reset();
+  {
+    std::lock_guard lock(mutex_);
+    ChildMetrics& m = metrics_[index];
+    ++m.unloads;
+    m.loaded = false;
+    m.memory_bytes_max = std::max(m.memory_bytes_max, memory);
+  }
+  if (logger_->v(1))
+    logger_->info("child " + config_->children[index].name + " unloaded (" + why + ", memory " +
+                  std::to_string(memory >> 10) + " KiB)");
+}
+
+void ChildSupervisor::handle(const Job& job) {
+  const ChildSpec& spec = config_->children[job.child];
+  Child& child = children_[job.child];
+  {
+    std::lock_guard lock(mutex_);
+    if (metrics_[job.child].disabled) return;
+  }
+  if (logger_->v(2)) logger_->info("child " + spec.name + " event: " + job.line.substr(0, 4096));
+  auto start = clock::now();
+  bool cold = false;
+  if (!child.instance) {
+    ChildSettings settings;
+    settings.name = spec.name;
+    settings.env = spec.env;
+    settings.memory_limit_bytes =
+        spec.memory_limit_bytes ? spec.memory_limit_bytes : config_->memory_limit_bytes;
+    settings.call_timeout = config_->call_timeout;
+    try {
+      child.instance =
+          std::make_unique<ChildInstance>(runtime_, child.module, std::move(settings), services_);
+    } catch (const LoadError& e) {
+      logger_->error("child " + spec.name + " cannot be loaded: " + e.what());
+      std::lock_guard lock(mutex_);
+      ++metrics_[job.child].load_errors;
+      return;
+    }
+    cold = true;
+  }
+  std::string event;
+  event.reserve(job.line.size() + 24);
+  event += "{\"watch\":";
+  event += std::to_string(job.watch);
+  event += ",\"event\":";
+  std::string_view line = job.line;
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  event += line;
+  event += '}';
+
+  auto call_start = clock::now();
+  CallOutcome out = child.instance->reconcile(event);
+  auto end = clock::now();
+  child.last_used = end;
+  {
+    std::lock_guard lock(mutex_);
+    ChildMetrics& m = metrics_[job.child];
+    ++m.wakeups;
+    if (cold) {
+      ++m.loads;
+      m.loaded = true;
+      m.cold_start.add(call_start - start);
+    }
+    m.reconcile.add(end - call_start);
+    if (out.status == CallOutcome::Status::kRequeue) ++m.requeues;
+    if (out.status == CallOutcome::Status::kFailed) ++m.failures;
+    if (out.stopped()) {
+      ++m.stops;
+      m.loaded = false;
+    }
+  }
+  if (cold && logger_->v(1))
+    logger_->info(
+        "child " + spec.name + " loaded (cold start " +
+        fmt("%.3f ms", std::chrono::duration<double, std::milli>(call_start - start).count()) +
+        ")");
+  if (out.stopped()) {
+    child.instance.reset();
+    ++child.consecutive_stops;
+    logger_->error("child " + spec.name + " stopped: " + to_string(out.status) + ": " +
+                   out.message);
+    if (child.consecutive_stops >= kMaxConsecutiveStops) {
+      logger_->error("child " + spec.name + " disabled after " +
+                     std::to_string(child.consecutive_stops) +
+                     " consecutive stops; its events are dropped");
+      std::lock_guard lock(mutex_);
+      metrics_[job.child].disabled = true;
+    }
+    return;
+  }
+  child.consecutive_stops = 0;
+  if (out.status == CallOutcome::Status::kFailed)
+    logger_->warning("child " + spec.name + " reconcile failed: " + out.message);
+  if (out.status == CallOutcome::Status::kRequeue && on_wakeup_) {
+    WakeupRequest w;
+    w.child = job.child;
+    w.watch = job.watch;
+    w.watcher_id = config_->watcher_id(spec, job.watch);
+    w.namespace_ = event_namespace(job.line);
+    w.after = out.requeue_after;
+    on_wakeup_(w);
+  }
+}
+
+std::string ChildSupervisor::summary() const {
+  std::vector<ChildMetrics> all = metrics();
+  std::string out =
+      "summary: child wakeups loads unloads stops failures requeues cold-start(mean/max ms) "
+      "reconcile(mean/max ms) memory(max KiB)\n";
+  ChildMetrics total;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const ChildMetrics& m = all[i];
+    out += "  " + config_->children[i].name + " " + std::to_string(m.wakeups) + " " +
+           std::to_string(m.loads) + " " + std::to_string(m.unloads) + " " +
+           std::to_string(m.stops) + " " + std::to_string(m.failures) + " " +
+           std::to_string(m.requeues) + " " +
+           fmt("%.2f/%.2f", m.cold_start.mean_ms(), m.cold_start.max_ms()) +
+           fmt(" %.2f/%.2f", m.reconcile.mean_ms(), m.reconcile.max_ms()) + " " +
+           std::to_string(m.memory_bytes_max >> 10) + (m.disabled ? " DISABLED" : "") + "\n";
+    total.wakeups += m.wakeups;
+    total.loads += m.loads;
+    total.unloads += m.unloads;
+    total.stops += m.stops;
+    total.cold_start.count += m.cold_start.count;
+    total.cold_start.sum_us += m.cold_start.sum_us;
+    total.cold_start.max_us = std::max(total.cold_start.max_us, m.cold_start.max_us);
+  }
+  out += "  total wakeups=" + std::to_string(total.wakeups) +
+         " loads=" + std::to_string(total.loads) + " unloads=" + std::to_string(total.unloads) +
+         " stops=" + std::to_string(total.stops) +
+         fmt(" cold-start mean=%.2f ms max=%.2f ms", total.cold_start.mean_ms(),
+             total.cold_start.max_ms()) +
+         " host RSS=" + std::to_string(process_rss_bytes() >> 10) + " KiB";
+  return out;
+}
+
+}  // namespace watchfilter::host

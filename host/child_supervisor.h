@@ -1,0 +1,98 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "host/child_instance.h"
+#include "host/child_metrics.h"
+#include "host/host_config.h"
+#include "host/host_services.h"
+#include "host/wasm_runtime.h"
+#include "proxy/log.h"
+
+namespace watchfilter::host {
+
+// A child's request to be woken after `after` (its Result::requeue_after).
+struct WakeupRequest {
+  std::size_t child = 0;
+  std::size_t watch = 0;
+  std::string watcher_id;
+  std::string namespace_;  // of the event's object ("default" for cluster-scoped ones)
+  std::chrono::milliseconds after{0};
+};
+
+// Runs the children: one worker thread takes delivered events in order, instantiates a child
+// when it has none loaded (lazy load), calls reconcile, and drops instances idle for
+// idle_unload. A child that traps, loops or hits its memory limit is stopped (its instance
+// dropped) and reported; the next event loads it again, and after kMaxConsecutiveStops it is
+// disabled. Nothing keeps a child loaded but events: a requeue is handed to `on_wakeup` (a
+// server-side wake-up), never a timer here.
+class ChildSupervisor {
+ public:
+  static constexpr int kMaxConsecutiveStops = 5;
+
+  ChildSupervisor(std::shared_ptr<const HostConfig> config, WasmRuntime& runtime,
+                  HostServices& services, std::shared_ptr<const proxy::Logger> logger,
+                  std::function<void(const WakeupRequest&)> on_wakeup);
+  ~ChildSupervisor();
+
+  // Compiles (or loads from the module cache) every child's module and starts the worker.
+  // Throws LoadError for a child whose module cannot be loaded.
+  void start();
+  // Thread-safe. `event_line` is one watch event line from the proxy.
+  void deliver(std::size_t child, std::size_t watch, std::string event_line);
+  // Unloads everything and joins the worker.
+  void stop();
+
+  // Thread-safe copies.
+  std::vector<ChildMetrics> metrics() const;
+  // Per child and host totals, for the log at exit.
+  std::string summary() const;
+  // Blocks until the queue is empty and no call is running (tests).
+  void drain();
+
+ private:
+  struct Job {
+    std::size_t child;
+    std::size_t watch;
+    std::string line;
+  };
+  struct Child {
+    std::shared_ptr<const ChildModule> module;
+    std::unique_ptr<ChildInstance> instance;
+    std::chrono::steady_clock::time_point last_used;
+    int consecutive_stops = 0;
+  };
+
+  void run();
+  void handle(const Job& job);
+  void unload_idle(std::chrono::steady_clock::time_point now);
+  void unload(std::size_t index, const char* why);
+
+  const std::shared_ptr<const HostConfig> config_;
+  WasmRuntime& runtime_;
+  HostServices& services_;
+  const std::shared_ptr<const proxy::Logger> logger_;
+  const std::function<void(const WakeupRequest&)> on_wakeup_;
+
+  std::vector<Child> children_;  // worker thread only (after start)
+
+  mutable std::mutex mutex_;  // guards the fields below
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  std::deque<Job> queue_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::vector<ChildMetrics> metrics_;
+  std::thread worker_;
+};
+
+}  // namespace watchfilter::host

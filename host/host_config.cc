@@ -1,0 +1,157 @@
+#include "host/host_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include "proxy/config_error.h"
+
+namespace watchfilter::host {
+
+using proxy::ConfigError;
+
+namespace {
+
+bool valid_name(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s)
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
+      return false;
+  return s.front() != '-' && s.back() != '-';
+}
+
+std::string scalar(const YAML::Node& node, const char* key, const std::string& where) {
+  const YAML::Node v = node[key];
+  if (!v) return {};
+  if (!v.IsScalar()) throw ConfigError(where + ": " + key + " must be a string");
+  return v.as<std::string>();
+}
+
+}  // namespace
+
+std::string HostConfig::watcher_id(const ChildSpec& child, std::size_t watch_index) const {
+  return host_name + "." + child.name + "." + std::to_string(watch_index);
+}
+
+std::uint64_t parse_bytes(const std::string& text) {
+  std::size_t end = 0;
+  unsigned long long n = 0;
+  try {
+    n = std::stoull(text, &end);
+  } catch (const std::exception&) {
+    throw ConfigError("not a byte size: \"" + text + "\"");
+  }
+  std::string unit = text.substr(end);
+  static const std::pair<const char*, std::uint64_t> units[] = {
+      {"", 1},           {"k", 1000},        {"K", 1000},        {"M", 1000000},
+      {"G", 1000000000}, {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30}};
+  for (const auto& [u, mult] : units)
+    if (unit == u) return n * mult;
+  throw ConfigError("unknown unit in byte size \"" + text + "\" (use Ki, Mi, Gi, k, M, G)");
+}
+
+std::chrono::milliseconds parse_duration(const std::string& text) {
+  std::size_t end = 0;
+  double n = 0;
+  try {
+    n = std::stod(text, &end);
+  } catch (const std::exception&) {
+    throw ConfigError("not a duration: \"" + text + "\"");
+  }
+  std::string unit = text.substr(end);
+  double ms;
+  if (unit == "ms")
+    ms = n;
+  else if (unit == "s")
+    ms = n * 1000;
+  else if (unit == "m")
+    ms = n * 60000;
+  else
+    throw ConfigError("unknown unit in duration \"" + text + "\" (use ms, s, m)");
+  if (ms < 0) throw ConfigError("negative duration \"" + text + "\"");
+  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+}
+
+HostConfig parse_host_config(const std::string& yaml, const std::filesystem::path& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(std::string("invalid YAML: ") + e.what());
+  }
+  if (!root.IsMap()) throw ConfigError("the children file must be a mapping");
+  HostConfig config;
+  if (auto v = scalar(root, "hostName", "top level"); !v.empty()) config.host_name = v;
+  if (auto v = scalar(root, "idleUnload", "top level"); !v.empty())
+    config.idle_unload = parse_duration(v);
+  if (auto v = scalar(root, "callTimeout", "top level"); !v.empty())
+    config.call_timeout = parse_duration(v);
+  if (auto v = scalar(root, "memoryLimit", "top level"); !v.empty())
+    config.memory_limit_bytes = parse_bytes(v);
+  const YAML::Node children = root["children"];
+  if (!children || !children.IsSequence() || children.size() == 0)
+    throw ConfigError("children: a non-empty list is required");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    const YAML::Node c = children[i];
+    std::string where = "children[" + std::to_string(i) + "]";
+    if (!c.IsMap()) throw ConfigError(where + ": must be a mapping");
+    ChildSpec child;
+    child.name = scalar(c, "name", where);
+    if (!valid_name(child.name))
+      throw ConfigError(where + ": name \"" + child.name + "\" must be 1-63 of a-z0-9-");
+    where += " (" + child.name + ")";
+    if (!names.insert(child.name).second) throw ConfigError(where + ": duplicate name");
+    std::string wasm = scalar(c, "wasm", where);
+    if (wasm.empty()) throw ConfigError(where + ": wasm (path of the module) is required");
+    child.wasm =
+        std::filesystem::path(wasm).is_absolute() ? std::filesystem::path(wasm) : base_dir / wasm;
+    if (auto v = scalar(c, "memoryLimit", where); !v.empty())
+      child.memory_limit_bytes = parse_bytes(v);
+    if (const YAML::Node env = c["env"]) {
+      if (!env.IsMap()) throw ConfigError(where + ": env must be a mapping of strings");
+      for (const auto& kv : env)
+        child.env.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+    }
+    const YAML::Node watches = c["watches"];
+    if (!watches || !watches.IsSequence() || watches.size() == 0)
+      throw ConfigError(where + ": watches: a non-empty list is required");
+    for (std::size_t w = 0; w < watches.size(); ++w) {
+      std::string wwhere = where + ".watches[" + std::to_string(w) + "]";
+      WatchSpec watch;
+      watch.resource = scalar(watches[w], "resource", wwhere);
+      watch.filter = scalar(watches[w], "filter", wwhere);
+      watch.filter_ref = scalar(watches[w], "filterRef", wwhere);
+      watch.label_selector = scalar(watches[w], "labelSelector", wwhere);
+      watch.field_selector = scalar(watches[w], "fieldSelector", wwhere);
+      if (watch.resource.rfind("/api/", 0) != 0 && watch.resource.rfind("/apis/", 0) != 0)
+        throw ConfigError(
+            wwhere + ": resource must be an API collection path (/api/v1/..., /apis/<group>/...)");
+      if (!watch.filter.empty() && !watch.filter_ref.empty())
+        throw ConfigError(wwhere + ": filter and filterRef are exclusive");
+      child.watches.push_back(std::move(watch));
+    }
+    config.children.push_back(std::move(child));
+  }
+  for (const auto& child : config.children)
+    if (config.watcher_id(child, child.watches.size() - 1).size() > 253)
+      throw ConfigError(child.name + ": watcher id longer than 253 characters (shorten hostName)");
+  return config;
+}
+
+HostConfig load_host_config(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("cannot read children file " + path.string());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    return parse_host_config(text, path.parent_path());
+  } catch (const ConfigError& e) {
+    throw ConfigError(path.string() + ": " + e.what());
+  }
+}
+
+}  // namespace watchfilter::host

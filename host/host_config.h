@@ -1,0 +1,50 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace watchfilter::host {
+
+// One filtered watch of a child, opened on the proxy.
+struct WatchSpec {
+  std::string resource;        // collection path: /api/v1/namespaces/ns/configmaps, /apis/g/v/r
+  std::string filter;          // expression (docs/filters.md), may be empty
+  std::string filter_ref;      // <namespace>/<name> of a WatchFilter, may be empty
+  std::string label_selector;  // optional
+  std::string field_selector;  // optional
+};
+
+struct ChildSpec {
+  std::string name;  // DNS-label-like, unique in the file
+  std::filesystem::path wasm;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<WatchSpec> watches;
+  std::uint64_t memory_limit_bytes = 0;  // 0: the host default
+};
+
+// The children file (docs/host.md). Parsed and validated once at startup; immutable.
+struct HostConfig {
+  std::string host_name = "watchfilter-host";  // first part of every watcher id
+  std::chrono::milliseconds idle_unload{1000};
+  std::chrono::milliseconds call_timeout{5000};
+  std::uint64_t memory_limit_bytes = 32ull << 20;
+  std::vector<ChildSpec> children;
+
+  // The stable watcher id of a child's watch: <host>.<child>.<index>.
+  std::string watcher_id(const ChildSpec& child, std::size_t watch_index) const;
+};
+
+// Reads the YAML file at `path`; relative wasm paths are relative to the file. Throws
+// proxy::ConfigError naming the file and the entry.
+HostConfig load_host_config(const std::filesystem::path& path);
+HostConfig parse_host_config(const std::string& yaml, const std::filesystem::path& base_dir);
+
+// "32Mi", "64M", "1Gi", "1048576" -> bytes; "500ms", "2s", "1m" -> milliseconds. Throw ConfigError.
+std::uint64_t parse_bytes(const std::string& text);
+std::chrono::milliseconds parse_duration(const std::string& text);
+
+}  // namespace watchfilter::host

@@ -1,0 +1,165 @@
+#pragma once
+// The controller API for children (docs/abi.md): write
+//
+//   watchfilter::sdk::Result reconcile(const watchfilter::sdk::Event& event,
+//                                      watchfilter::sdk::Client& client);
+//   WATCHFILTER_CONTROLLER(reconcile)
+//
+// The watches (resource + filter expression) are declared in the host's children file; the
+// event says which watch it came from. Result{.requeue_after = 5s} asks the host for a wake-up
+// (a server-side wake-up, not a timer in the host); the child may be unloaded in between, so it
+// must not keep state it cannot rebuild from the API.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "watchfilter/sdk/abi.h"
+#include "watchfilter/sdk/json.h"
+
+namespace watchfilter::sdk {
+
+struct Event {
+  int watch = 0;     // index of the watch in the children file
+  std::string type;  // ADDED, MODIFIED, DELETED, BOOKMARK
+  json::Value object;
+
+  const std::string& name() const { return object.at_path("metadata.name").as_string(); }
+  const std::string& namespace_() const { return object.at_path("metadata.namespace").as_string(); }
+};
+
+struct Result {
+  std::chrono::milliseconds requeue_after{0};  // 0: nothing to do until the next event
+  bool failed = false;
+
+  static Result done() { return {}; }
+  static Result requeue(std::chrono::milliseconds after) { return {after, false}; }
+  static Result error() { return {std::chrono::milliseconds(0), true}; }
+};
+
+namespace log {
+inline void write(abi::LogLevel level, std::string_view msg) {
+  watchfilter_log(static_cast<std::int32_t>(level), msg.data(),
+                  static_cast<std::uint32_t>(msg.size()));
+}
+inline void debug(std::string_view msg) { write(abi::LogLevel::kDebug, msg); }
+inline void info(std::string_view msg) { write(abi::LogLevel::kInfo, msg); }
+inline void warning(std::string_view msg) { write(abi::LogLevel::kWarning, msg); }
+inline void error(std::string_view msg) { write(abi::LogLevel::kError, msg); }
+}  // namespace log
+
+struct Response {
+  int status = 0;    // HTTP status; < 0: not sent (-1 transport error, -2 refused by the host)
+  std::string body;  // kube-apiserver's JSON (an object, a list or a Status)
+
+  bool ok() const { return status >= 200 && status < 300; }
+  bool not_found() const { return status == 404; }
+  bool conflict() const { return status == 409; }
+  json::Value json() const { return json::parse(body); }
+};
+
+// A resource type: {"", "v1", "configmaps"} or {"ring.example.com", "v1", "rings"}.
+struct Resource {
+  std::string group;
+  std::string version;
+  std::string plural;
+
+  // The API path of a namespaced collection (name empty) or object.
+  std::string path(std::string_view ns, std::string_view name = {}) const {
+    std::string p = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
+    if (!ns.empty()) {
+      p += "/namespaces/";
+      p += ns;
+    }
+    p += "/" + plural;
+    if (!name.empty()) {
+      p += "/";
+      p += name;
+    }
+    return p;
+  }
+};
+
+// Kubernetes requests through the host, which sends them with its own identity.
+class Client {
+ public:
+  Response request(abi::Method method, std::string_view path, std::string_view body = {}) {
+    abi::Buffer out{0, 0};
+    Response r;
+    r.status = watchfilter_kube_request(static_cast<std::int32_t>(method), path.data(),
+                                        static_cast<std::uint32_t>(path.size()), body.data(),
+                                        static_cast<std::uint32_t>(body.size()), &out);
+    if (out.ptr != 0) {
+      char* p = reinterpret_cast<char*>(static_cast<std::uintptr_t>(out.ptr));
+      r.body.assign(p, out.len);
+      std::free(p);
+    }
+    return r;
+  }
+  Response get(std::string_view path) { return request(abi::Method::kGet, path); }
+  Response list(std::string_view path) { return request(abi::Method::kGet, path); }
+  Response create(std::string_view path, const json::Value& obj) {
+    return request(abi::Method::kCreate, path, obj.dump());
+  }
+  Response update(std::string_view path, const json::Value& obj) {
+    return request(abi::Method::kUpdate, path, obj.dump());
+  }
+  Response merge_patch(std::string_view path, const json::Value& patch) {
+    return request(abi::Method::kMergePatch, path, patch.dump());
+  }
+  Response remove(std::string_view path) { return request(abi::Method::kDelete, path); }
+
+  Response get(const Resource& r, std::string_view ns, std::string_view name) {
+    return get(r.path(ns, name));
+  }
+  Response create(const Resource& r, std::string_view ns, const json::Value& obj) {
+    return create(r.path(ns), obj);
+  }
+  Response update(const Resource& r, std::string_view ns, std::string_view name,
+                  const json::Value& obj) {
+    return update(r.path(ns, name), obj);
+  }
+  Response remove(const Resource& r, std::string_view ns, std::string_view name) {
+    return remove(r.path(ns, name));
+  }
+};
+
+namespace detail {
+// Decodes {"watch":N,"event":{"type":...,"object":{...}}}.
+inline bool decode_event(std::string_view text, Event& ev) {
+  std::string error;
+  json::Value root = json::parse(text, &error);
+  if (!error.empty()) {
+    log::error("watchfilter sdk: bad event: " + error);
+    return false;
+  }
+  ev.watch = static_cast<int>(root["watch"].as_number());
+  json::Value e = root.take("event");
+  ev.type = e["type"].as_string();
+  ev.object = e.take("object");
+  return true;
+}
+inline std::int64_t encode_result(const Result& r) {
+  if (r.failed) return -1;
+  return r.requeue_after.count() > 0 ? static_cast<std::int64_t>(r.requeue_after.count()) : 0;
+}
+}  // namespace detail
+
+}  // namespace watchfilter::sdk
+
+// Defines the exports of ABI version 1 around `fn` (Result fn(const Event&, Client&)).
+#define WATCHFILTER_CONTROLLER(fn)                                                              \
+  extern "C" std::int32_t watchfilter_abi_version() { return watchfilter::sdk::abi::kVersion; } \
+  extern "C" void* watchfilter_allocate(std::uint32_t size) {                                   \
+    return std::malloc(size ? size : 1);                                                        \
+  }                                                                                             \
+  extern "C" std::int64_t watchfilter_reconcile(char* event, std::uint32_t len) {               \
+    watchfilter::sdk::Event ev;                                                                 \
+    bool decoded = watchfilter::sdk::detail::decode_event(std::string_view(event, len), ev);    \
+    std::free(event);                                                                           \
+    if (!decoded) return -1;                                                                    \
+    watchfilter::sdk::Client client;                                                            \
+    return watchfilter::sdk::detail::encode_result(fn(ev, client));                             \
+  }

@@ -1,0 +1,110 @@
+#include "host/child_supervisor.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace watchfilter::host {
+namespace {
+
+class NullServices : public HostServices {
+ public:
+  KubeResponse kube_request(const std::string&, const KubeRequest&) override { return {404, "{}"}; }
+  void child_log(const std::string&, int, std::string_view) override {}
+};
+
+std::string line(const std::string& action) {
+  return R"({"type":"MODIFIED","object":{"metadata":{"name":"c","namespace":"ns7"},"data":{"action":")" +
+         action + "\"}}}\n";
+}
+
+class SupervisorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RuntimeOptions options;
+    options.max_instances = 8;
+    options.max_memory_bytes = 16ull << 20;
+    runtime_ = std::make_unique<WasmRuntime>(options);
+    auto config = std::make_shared<HostConfig>();
+    config->host_name = "h";
+    config->idle_unload = std::chrono::milliseconds(300);
+    config->call_timeout = std::chrono::milliseconds(200);
+    config->memory_limit_bytes = 8ull << 20;
+    for (const char* name : {"a", "b"}) {
+      ChildSpec child;
+      child.name = name;
+      child.wasm = TEST_CHILD_WASM;
+      child.watches.push_back({"/api/v1/namespaces/ns7/configmaps", "changed(data)", "", "", ""});
+      config->children.push_back(child);
+    }
+    config_ = config;
+    supervisor_ = std::make_unique<ChildSupervisor>(
+        config_, *runtime_, services_, std::make_shared<const proxy::Logger>(0, stderr),
+        [this](const WakeupRequest& w) { wakeups_.push_back(w); });
+    supervisor_->start();
+  }
+
+  std::unique_ptr<WasmRuntime> runtime_;
+  std::shared_ptr<const HostConfig> config_;
+  NullServices services_;
+  std::vector<WakeupRequest> wakeups_;  // worker thread; read after drain()
+  std::unique_ptr<ChildSupervisor> supervisor_;
+};
+
+TEST_F(SupervisorTest, LoadsLazilyAndUnloadsWhenIdle) {
+  EXPECT_FALSE(supervisor_->metrics()[0].loaded);
+  supervisor_->deliver(0, 0, line("ok"));
+  supervisor_->deliver(0, 0, line("ok"));
+  supervisor_->drain();
+  auto m = supervisor_->metrics();
+  EXPECT_EQ(m[0].wakeups, 2u);
+  EXPECT_EQ(m[0].loads, 1u);  // the second event found it loaded
+  EXPECT_TRUE(m[0].loaded);
+  EXPECT_EQ(m[1].loads, 0u);
+  EXPECT_EQ(m[0].cold_start.count, 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  m = supervisor_->metrics();
+  EXPECT_FALSE(m[0].loaded);
+  EXPECT_EQ(m[0].unloads, 1u);
+  EXPECT_GT(m[0].memory_bytes_max, 0u);
+}
+
+TEST_F(SupervisorTest, RequeueBecomesAWakeupRequest) {
+  supervisor_->deliver(1, 0, line("requeue"));
+  supervisor_->drain();
+  ASSERT_EQ(wakeups_.size(), 1u);
+  EXPECT_EQ(wakeups_[0].watcher_id, "h.b.0");
+  EXPECT_EQ(wakeups_[0].namespace_, "ns7");
+  EXPECT_EQ(wakeups_[0].after, std::chrono::milliseconds(1500));
+}
+
+TEST_F(SupervisorTest, StoppedChildrenAreReportedAndOthersGoOn) {
+  supervisor_->deliver(0, 0, line("trap"));
+  supervisor_->deliver(1, 0, line("ok"));
+  supervisor_->deliver(0, 0, line("loop"));
+  supervisor_->deliver(1, 0, line("ok"));
+  supervisor_->deliver(0, 0, line("grow"));
+  supervisor_->deliver(0, 0, line("ok"));  // a fresh instance
+  supervisor_->drain();
+  auto m = supervisor_->metrics();
+  EXPECT_EQ(m[0].stops, 3u);
+  EXPECT_EQ(m[0].loads, 4u);
+  EXPECT_EQ(m[0].wakeups, 4u);
+  EXPECT_FALSE(m[0].disabled);
+  EXPECT_EQ(m[1].wakeups, 2u);
+  EXPECT_EQ(m[1].stops, 0u);
+  EXPECT_NE(supervisor_->summary().find("total wakeups=6"), std::string::npos)
+      << supervisor_->summary();
+}
+
+TEST_F(SupervisorTest, DisabledAfterRepeatedStops) {
+  for (int i = 0; i < ChildSupervisor::kMaxConsecutiveStops + 2; ++i)
+    supervisor_->deliver(0, 0, line("trap"));
+  supervisor_->drain();
+  auto m = supervisor_->metrics();
+  EXPECT_TRUE(m[0].disabled);
+  EXPECT_EQ(m[0].stops, static_cast<std::uint64_t>(ChildSupervisor::kMaxConsecutiveStops));
+}
+
+}  // namespace
+}  // namespace watchfilter::host

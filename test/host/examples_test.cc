@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/child_instance.h"
+#include "host/wasm_runtime.h"
+
+namespace watchfilter::host {
+namespace {
+
+// Records requests; GETs answer 404 (nothing exists yet), writes 201.
+class RecordingServices : public HostServices {
+ public:
+  KubeResponse kube_request(const std::string&, const KubeRequest& request) override {
+    requests.push_back(request);
+    if (request.method == 0) return {404, R"({"kind":"Status","code":404})"};
+    return {201, "{}"};
+  }
+  void child_log(const std::string&, int, std::string_view message) override {
+    logs.emplace_back(message);
+  }
+  std::vector<KubeRequest> requests;
+  std::vector<std::string> logs;
+};
+
+class ExamplesTest : public ::testing::Test {
+ protected:
+  ExamplesTest() : runtime_(options()) {}
+  static RuntimeOptions options() {
+    RuntimeOptions o;
+    o.max_instances = 2;
+    return o;
+  }
+  std::unique_ptr<ChildInstance> load(const char* wasm,
+                                      std::vector<std::pair<std::string, std::string>> env) {
+    ChildSettings settings;
+    settings.name = "example";
+    settings.env = std::move(env);
+    return std::make_unique<ChildInstance>(runtime_, runtime_.load_module(wasm), settings,
+                                           services_);
+  }
+  WasmRuntime runtime_;
+  RecordingServices services_;
+};
+
+TEST_F(ExamplesTest, RingCopiesTheSpecToTheNextNamespace) {
+  auto child = load(RING_WASM, {{"RING_TO", "ring-4"}});
+  CallOutcome out = child->reconcile(
+      R"({"watch":0,"event":{"type":"ADDED","object":{"apiVersion":"example.watchfilter.io/v1","kind":"Ring","metadata":{"name":"r1","namespace":"ring-3"},"spec":{"value":7,"note":"x"}}}})");
+  EXPECT_EQ(out.status, CallOutcome::Status::kDone) << out.message;
+  ASSERT_EQ(services_.requests.size(), 2u);
+  EXPECT_EQ(services_.requests[0].path,
+            "/apis/example.watchfilter.io/v1/namespaces/ring-4/rings/r1");
+  EXPECT_EQ(services_.requests[1].method, 1);
+  EXPECT_EQ(services_.requests[1].path, "/apis/example.watchfilter.io/v1/namespaces/ring-4/rings");
+  EXPECT_EQ(
+      services_.requests[1].body,
+      R"({"apiVersion":"example.watchfilter.io/v1","kind":"Ring","metadata":{"name":"r1","namespace":"ring-4"},"spec":{"value":7,"note":"x"}})");
+}
+
+TEST_F(ExamplesTest, PerconaWritesTheTopologyAndAsksForAResync) {
+  auto child = load(PERCONA_WASM, {{"RESYNC_SECONDS", "30"}});
+  CallOutcome out = child->reconcile(
+      R"({"watch":0,"event":{"type":"MODIFIED","object":{"apiVersion":"example.watchfilter.io/v1","kind":"Cluster","metadata":{"name":"db1","namespace":"db","uid":"u-1"},"spec":{"size":3},"status":{"size":1}}}})");
+  EXPECT_EQ(out.status, CallOutcome::Status::kRequeue) << out.message;
+  EXPECT_EQ(out.requeue_after, std::chrono::seconds(30));
+  ASSERT_EQ(services_.requests.size(), 2u);
+  EXPECT_EQ(services_.requests[1].path, "/api/v1/namespaces/db/configmaps");
+  EXPECT_NE(services_.requests[1].body.find(
+                R"("data":{"desiredSize":"3","observedSize":"1","phase":"scaling"})"),
+            std::string::npos)
+      << services_.requests[1].body;
+  EXPECT_NE(services_.requests[1].body.find(R"("uid":"u-1")"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace watchfilter::host
