@@ -127,6 +127,32 @@ ChildInstance::ChildInstance(WasmRuntime& runtime, std::shared_ptr<const ChildMo
 
 ChildInstance::~ChildInstance() { wasmtime_store_delete(store_); }
 
+std::optional<std::string> ChildInstance::declared_watches() {
+  wasmtime_context_t* cx = wasmtime_store_context(store_);
+  wasmtime_extern_t item;
+  if (!get_export(cx, state_->instance, "watchfilter_watches", item) ||
+      item.kind != WASMTIME_EXTERN_FUNC)
+    return std::nullopt;
+  WasmRuntime::CallDeadline deadline(runtime_, settings_.call_timeout);
+  wasmtime_context_set_epoch_deadline(cx, 1);
+  wasmtime_val_t result;
+  wasm_trap_t* trap = nullptr;
+  wasmtime_error_t* error = wasmtime_func_call(cx, &item.of.func, nullptr, 0, &result, 1, &trap);
+  if (error != nullptr)
+    throw LoadError(settings_.name + ": watchfilter_watches: " + one_line(take_message(error)));
+  if (trap != nullptr)
+    throw LoadError(settings_.name + ": watchfilter_watches: " + one_line(take_message(trap)));
+  if (result.kind != WASMTIME_I64)
+    throw LoadError(settings_.name + ": watchfilter_watches must return i64");
+  auto packed = static_cast<std::uint64_t>(result.of.i64);
+  std::uint64_t ptr = packed >> 32;
+  std::uint64_t len = packed & 0xffffffffu;
+  std::size_t size = wasmtime_memory_data_size(cx, &state_->memory);
+  if (ptr + len > size) throw LoadError(settings_.name + ": watchfilter_watches out of bounds");
+  const auto* data = wasmtime_memory_data(cx, &state_->memory);
+  return std::string(reinterpret_cast<const char*>(data) + ptr, len);
+}
+
 std::uint64_t ChildInstance::memory_bytes() const {
   return wasmtime_memory_data_size(wasmtime_store_context(store_), &state_->memory);
 }

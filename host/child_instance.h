@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,6 +58,10 @@ class ChildInstance {
 
   // Passes `event_json` ({"watch":N,"event":{...}}) to watchfilter_reconcile.
   CallOutcome reconcile(std::string_view event_json);
+
+  // The JSON the module's optional watchfilter_watches export returns; nullopt when it has none.
+  // Throws LoadError when the call fails.
+  std::optional<std::string> declared_watches();
 
   std::uint64_t memory_bytes() const;
   const ChildSettings& settings() const { return settings_; }

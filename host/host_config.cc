@@ -31,7 +31,40 @@ std::string scalar(const YAML::Node& node, const char* key, const std::string& w
   return v.as<std::string>();
 }
 
+WatchSpec parse_watch(const YAML::Node& node, const std::string& where) {
+  if (!node.IsMap()) throw ConfigError(where + ": must be a mapping");
+  WatchSpec watch;
+  watch.resource = scalar(node, "resource", where);
+  watch.filter = scalar(node, "filter", where);
+  watch.filter_ref = scalar(node, "filterRef", where);
+  watch.label_selector = scalar(node, "labelSelector", where);
+  watch.field_selector = scalar(node, "fieldSelector", where);
+  if (watch.resource.rfind("/api/", 0) != 0 && watch.resource.rfind("/apis/", 0) != 0)
+    throw ConfigError(where +
+                      ": resource must be an API collection path (/api/v1/..., /apis/<group>/...)");
+  if (watch.resource.find_first_of("?# \r\n") != std::string::npos)
+    throw ConfigError(where + ": resource must be a path without query");
+  if (!watch.filter.empty() && !watch.filter_ref.empty())
+    throw ConfigError(where + ": filter and filterRef are exclusive");
+  return watch;
+}
+
 }  // namespace
+
+std::vector<WatchSpec> parse_declared_watches(const std::string& json, const std::string& child) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(json);  // JSON is YAML
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(child + ": watchfilter_watches: invalid JSON: " + e.what());
+  }
+  if (!root.IsSequence() || root.size() == 0)
+    throw ConfigError(child + ": watchfilter_watches: a non-empty JSON array is required");
+  std::vector<WatchSpec> out;
+  for (std::size_t w = 0; w < root.size(); ++w)
+    out.push_back(parse_watch(root[w], child + ": watchfilter_watches[" + std::to_string(w) + "]"));
+  return out;
+}
 
 std::string HostConfig::watcher_id(const ChildSpec& child, std::size_t watch_index) const {
   return host_name + "." + child.name + "." + std::to_string(watch_index);
@@ -117,28 +150,17 @@ HostConfig parse_host_config(const std::string& yaml, const std::filesystem::pat
       for (const auto& kv : env)
         child.env.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
     }
-    const YAML::Node watches = c["watches"];
-    if (!watches || !watches.IsSequence() || watches.size() == 0)
-      throw ConfigError(where + ": watches: a non-empty list is required");
-    for (std::size_t w = 0; w < watches.size(); ++w) {
-      std::string wwhere = where + ".watches[" + std::to_string(w) + "]";
-      WatchSpec watch;
-      watch.resource = scalar(watches[w], "resource", wwhere);
-      watch.filter = scalar(watches[w], "filter", wwhere);
-      watch.filter_ref = scalar(watches[w], "filterRef", wwhere);
-      watch.label_selector = scalar(watches[w], "labelSelector", wwhere);
-      watch.field_selector = scalar(watches[w], "fieldSelector", wwhere);
-      if (watch.resource.rfind("/api/", 0) != 0 && watch.resource.rfind("/apis/", 0) != 0)
-        throw ConfigError(
-            wwhere + ": resource must be an API collection path (/api/v1/..., /apis/<group>/...)");
-      if (!watch.filter.empty() && !watch.filter_ref.empty())
-        throw ConfigError(wwhere + ": filter and filterRef are exclusive");
-      child.watches.push_back(std::move(watch));
+    // Without watches here, the module must declare them (watchfilter_watches, docs/abi.md).
+    if (const YAML::Node watches = c["watches"]) {
+      if (!watches.IsSequence()) throw ConfigError(where + ": watches must be a list");
+      for (std::size_t w = 0; w < watches.size(); ++w)
+        child.watches.push_back(
+            parse_watch(watches[w], where + ".watches[" + std::to_string(w) + "]"));
     }
     config.children.push_back(std::move(child));
   }
   for (const auto& child : config.children)
-    if (config.watcher_id(child, child.watches.size() - 1).size() > 253)
+    if (config.watcher_id(child, child.watches.size()).size() > 253)
       throw ConfigError(child.name + ": watcher id longer than 253 characters (shorten hostName)");
   return config;
 }

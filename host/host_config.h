@@ -22,7 +22,7 @@ struct ChildSpec {
   std::string name;  // DNS-label-like, unique in the file
   std::filesystem::path wasm;
   std::vector<std::pair<std::string, std::string>> env;
-  std::vector<WatchSpec> watches;
+  std::vector<WatchSpec> watches;        // empty in the file: declared by the module
   std::uint64_t memory_limit_bytes = 0;  // 0: the host default
 };
 
@@ -42,6 +42,11 @@ struct HostConfig {
 // proxy::ConfigError naming the file and the entry.
 HostConfig load_host_config(const std::filesystem::path& path);
 HostConfig parse_host_config(const std::string& yaml, const std::filesystem::path& base_dir);
+
+// The watches a module declares (its watchfilter_watches export, a JSON array of
+// {"resource","filter","filterRef","labelSelector","fieldSelector"}), validated like the file's.
+// Throws ConfigError.
+std::vector<WatchSpec> parse_declared_watches(const std::string& json, const std::string& child);
 
 // "32Mi", "64M", "1Gi", "1048576" -> bytes; "500ms", "2s", "1m" -> milliseconds. Throw ConfigError.
 std::uint64_t parse_bytes(const std::string& text);

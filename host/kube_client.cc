@@ -89,8 +89,12 @@ void send_kube_request(proxy::UpstreamClient& client, net::any_io_executor execu
 
 UpstreamHostServices::UpstreamHostServices(proxy::UpstreamClient& client,
                                            net::any_io_executor executor,
-                                           std::shared_ptr<const proxy::Logger> logger)
-    : client_(client), executor_(std::move(executor)), logger_(std::move(logger)) {}
+                                           std::shared_ptr<const proxy::Logger> logger,
+                                           std::chrono::milliseconds timeout)
+    : client_(client),
+      executor_(std::move(executor)),
+      logger_(std::move(logger)),
+      timeout_(timeout) {}
 
 KubeResponse UpstreamHostServices::kube_request(const std::string& child,
                                                 const KubeRequest& request) {
@@ -100,9 +104,13 @@ KubeResponse UpstreamHostServices::kube_request(const std::string& child,
     send_kube_request(client_, executor_, request, 16u << 20,
                       [promise](KubeResponse r) { promise->set_value(std::move(r)); });
   });
-  // The child's call deadline interrupts the child when this returns late; the upstream
-  // timeouts bound the wait itself.
-  KubeResponse response = future.get();
+  KubeResponse response;
+  if (future.wait_for(timeout_) == std::future_status::ready) {
+    response = future.get();
+  } else {
+    logger_->warning("child " + child + " request " + request.path + ": no answer within " +
+                     std::to_string(timeout_.count()) + " ms");
+  }
   if (logger_->v(2))
     logger_->info("child " + child + " request " + std::to_string(request.method) + " " +
                   request.path + " -> " + std::to_string(response.status));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,8 +22,11 @@ void send_kube_request(proxy::UpstreamClient& client, boost::asio::any_io_execut
 // while the calling (worker) thread waits; logs go to `logger` prefixed with the child.
 class UpstreamHostServices : public HostServices {
  public:
+  // A request not answered within `timeout` is -1 for the child (the exchange finishes in the
+  // background): host code is not interrupted by the child's call deadline.
   UpstreamHostServices(proxy::UpstreamClient& client, boost::asio::any_io_executor executor,
-                       std::shared_ptr<const proxy::Logger> logger);
+                       std::shared_ptr<const proxy::Logger> logger,
+                       std::chrono::milliseconds timeout);
   KubeResponse kube_request(const std::string& child, const KubeRequest& request) override;
   void child_log(const std::string& child, int level, std::string_view message) override;
 
@@ -30,6 +34,7 @@ class UpstreamHostServices : public HostServices {
   proxy::UpstreamClient& client_;
   boost::asio::any_io_executor executor_;
   std::shared_ptr<const proxy::Logger> logger_;
+  std::chrono::milliseconds timeout_;
 };
 
 }  // namespace watchfilter::host

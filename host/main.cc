@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "host/child_supervisor.h"
+#include "host/declared_watches.h"
 #include "host/host_config.h"
 #include "host/kube_client.h"
 #include "host/proxy_watch.h"
@@ -116,12 +117,12 @@ std::string read_file(const std::string& path) {
 
 int main(int argc, char** argv) {
   Flags flags;
-  std::shared_ptr<const host::HostConfig> config;
+  host::HostConfig parsed;
   proxy::UpstreamConfig kube_config;
   proxy::UpstreamConfig proxy_config;
   try {
     flags = parse_flags(argc, argv);
-    config = std::make_shared<const host::HostConfig>(host::load_host_config(flags.children));
+    parsed = host::load_host_config(flags.children);
     kube_config = proxy::load_kubeconfig(flags.kubeconfig, flags.context);
     // The proxy is reached with the host's own credentials from the kubeconfig.
     proxy_config = kube_config;
@@ -139,13 +140,15 @@ int main(int argc, char** argv) {
     net::io_context ioc(1);
     proxy::UpstreamClient kube(kube_config, logger);
     proxy::UpstreamClient proxy_client(proxy_config, logger);
-    host::UpstreamHostServices services(kube, ioc.get_executor(), logger);
+    host::UpstreamHostServices services(kube, ioc.get_executor(), logger, parsed.call_timeout);
 
     host::RuntimeOptions options;
     options.module_cache_dir = flags.module_cache;
     options.max_instances = flags.max_instances;
     options.max_memory_bytes = flags.max_memory;
     host::WasmRuntime runtime(options);
+    host::resolve_declared_watches(parsed, runtime, services);
+    const auto config = std::make_shared<const host::HostConfig>(std::move(parsed));
 
     auto wakeup_strand = net::make_strand(ioc);
     host::ChildSupervisor supervisor(config, runtime, services, logger,

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "host/child_instance.h"
+#include "host/declared_watches.h"
 #include "host/wasm_runtime.h"
+#include "proxy/config_error.h"
 
 namespace watchfilter::host {
 namespace {
@@ -73,6 +75,30 @@ TEST_F(ExamplesTest, PerconaWritesTheTopologyAndAsksForAResync) {
             std::string::npos)
       << services_.requests[1].body;
   EXPECT_NE(services_.requests[1].body.find(R"("uid":"u-1")"), std::string::npos);
+}
+
+TEST_F(ExamplesTest, WatchesDeclaredByTheModuleFillTheChildrenFile) {
+  HostConfig config = parse_host_config(R"(
+children:
+- name: ring-3
+  wasm: )" + std::string(RING_WASM) + R"(
+  env: {RING_FROM: ring-3}
+- name: listed
+  wasm: )" + std::string(RING_WASM) + R"(
+  watches: [{resource: /api/v1/namespaces/x/configmaps}]
+)",
+                                        "/");
+  resolve_declared_watches(config, runtime_, services_);
+  ASSERT_EQ(config.children[0].watches.size(), 1u);
+  EXPECT_EQ(config.children[0].watches[0].resource,
+            "/apis/example.watchfilter.io/v1/namespaces/ring-3/rings");
+  EXPECT_EQ(config.children[0].watches[0].filter, "changed(spec)");
+  ASSERT_EQ(config.children[1].watches.size(), 1u);  // the file's list wins
+  EXPECT_EQ(config.children[1].watches[0].resource, "/api/v1/namespaces/x/configmaps");
+
+  HostConfig undeclared = parse_host_config(
+      "children:\n- name: t\n  wasm: " + std::string(TEST_CHILD_WASM) + "\n", "/");
+  EXPECT_THROW(resolve_declared_watches(undeclared, runtime_, services_), proxy::ConfigError);
 }
 
 }  // namespace

@@ -62,6 +62,18 @@ TEST(HostConfigTest, RejectsBadEntries) {
       "/api/v1/pods}]}");
 }
 
+TEST(HostConfigTest, WatchesMayBeLeftToTheModule) {
+  HostConfig c = parse_host_config("children:\n- {name: a, wasm: a.wasm}", "/");
+  EXPECT_TRUE(c.children[0].watches.empty());
+  auto declared = parse_declared_watches(
+      R"j([{"resource":"/api/v1/namespaces/a/pods","filter":"changed(spec)"}])j", "a");
+  ASSERT_EQ(declared.size(), 1u);
+  EXPECT_EQ(declared[0].filter, "changed(spec)");
+  EXPECT_THROW(parse_declared_watches("[]", "a"), proxy::ConfigError);
+  EXPECT_THROW(parse_declared_watches(R"([{"resource":"pods"}])", "a"), proxy::ConfigError);
+  EXPECT_THROW(parse_declared_watches("not json [", "a"), proxy::ConfigError);
+}
+
 TEST(HostConfigTest, Units) {
   EXPECT_EQ(parse_bytes("64Mi"), 64ull << 20);
   EXPECT_EQ(parse_bytes("1G"), 1000000000ull);

@@ -4,6 +4,7 @@
 // children file gives the watch a filter, changed(spec), so status-only writes wake nobody.
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "watchfilter/sdk/controller.h"
 
@@ -68,6 +69,15 @@ wf::Result reconcile(const wf::Event& event, wf::Client& client) {
   return wf::Result::done();
 }
 
+// The watch, when the children file lists none: this child's namespace, spec changes only.
+std::vector<wf::Watch> watches() {
+  wf::Watch watch;
+  watch.resource = kRings.path(env("RING_FROM"));
+  watch.filter = "changed(spec)";
+  return {watch};
+}
+
 }  // namespace
 
 WATCHFILTER_CONTROLLER(reconcile)
+WATCHFILTER_WATCHES(watches)

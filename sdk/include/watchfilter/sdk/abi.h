@@ -56,4 +56,7 @@ WATCHFILTER_EXPORT("watchfilter_allocate") void* watchfilter_allocate(std::uint3
 // milliseconds) or < 0 (reconcile failed).
 WATCHFILTER_EXPORT("watchfilter_reconcile")
 std::int64_t watchfilter_reconcile(char* event, std::uint32_t len);
+// Optional (WATCHFILTER_WATCHES in controller.h): the child's watches as a JSON array, packed as
+// (ptr << 32) | len; called once on a throwaway instance when the children file lists none.
+WATCHFILTER_EXPORT("watchfilter_watches") std::int64_t watchfilter_watches();
 }

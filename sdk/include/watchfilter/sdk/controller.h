@@ -5,16 +5,19 @@
 //                                      watchfilter::sdk::Client& client);
 //   WATCHFILTER_CONTROLLER(reconcile)
 //
-// The watches (resource + filter expression) are declared in the host's children file; the
-// event says which watch it came from. Result{.requeue_after = 5s} asks the host for a wake-up
-// (a server-side wake-up, not a timer in the host); the child may be unloaded in between, so it
-// must not keep state it cannot rebuild from the API.
+// The watches (resource + filter expression) are listed in the host's children file, or declared
+// by the child with WATCHFILTER_WATCHES(fn) (std::vector<Watch> fn(), run once after the
+// constructors, so it may read the environment); the event says which watch it came from.
+// Result{.requeue_after = 5s} asks the host for a wake-up (a server-side wake-up, not a timer in
+// the host); the child may be unloaded in between, so it must not keep state it cannot rebuild from
+// the API.
 
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "watchfilter/sdk/abi.h"
 #include "watchfilter/sdk/json.h"
@@ -126,6 +129,14 @@ class Client {
   }
 };
 
+// One filtered watch of a collection, opened by the host on the proxy.
+struct Watch {
+  std::string resource;  // collection path, e.g. Resource::path(ns)
+  std::string filter;    // expression (docs/filters.md), empty: every event
+  std::string label_selector;
+  std::string field_selector;
+};
+
 namespace detail {
 // Decodes {"watch":N,"event":{"type":...,"object":{...}}}.
 inline bool decode_event(std::string_view text, Event& ev) {
@@ -140,6 +151,22 @@ inline bool decode_event(std::string_view text, Event& ev) {
   ev.type = e["type"].as_string();
   ev.object = e.take("object");
   return true;
+}
+inline std::int64_t encode_watches(const std::vector<Watch>& watches) {
+  json::Value list = json::Value::array();
+  for (const Watch& w : watches) {
+    json::Value item = json::Value::object();
+    item.set("resource", w.resource);
+    if (!w.filter.empty()) item.set("filter", w.filter);
+    if (!w.label_selector.empty()) item.set("labelSelector", w.label_selector);
+    if (!w.field_selector.empty()) item.set("fieldSelector", w.field_selector);
+    list.push_back(std::move(item));
+  }
+  static std::string text;  // stays valid while the host reads it
+  text = list.dump();
+  return static_cast<std::int64_t>(
+      (static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(text.data())) << 32) |
+      text.size());
 }
 inline std::int64_t encode_result(const Result& r) {
   if (r.failed) return -1;
@@ -162,4 +189,10 @@ inline std::int64_t encode_result(const Result& r) {
     if (!decoded) return -1;                                                                    \
     watchfilter::sdk::Client client;                                                            \
     return watchfilter::sdk::detail::encode_result(fn(ev, client));                             \
+  }
+
+// Defines the optional watchfilter_watches export from `fn` (std::vector<Watch> fn()).
+#define WATCHFILTER_WATCHES(fn)                            \
+  extern "C" std::int64_t watchfilter_watches() {          \
+    return watchfilter::sdk::detail::encode_watches(fn()); \
   }

@@ -94,7 +94,8 @@ class Value {
   // Moves a member out (null when missing).
   Value take(std::string_view key) {
     for (auto& m : members_)
-      if (m.first == key) return std::move(m.second);
+      if (m.first == key)
+        return std::exchange(m.second, Value());  // leaves null, not a moved-from string
     return Value();
   }
   bool erase(std::string_view key) {
