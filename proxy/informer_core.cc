@@ -280,13 +280,17 @@ std::uint64_t InformerCore::attach(const WatchRequest& request,
   auto& sub = subscriptions_[id];
   sub.record = std::move(record);
   sub.endpoint = std::move(endpoint);
-  send(sub, std::move(out));
+  send(sub, std::move(out), /*catch_up=*/true);
   return id;
 }
 
-void InformerCore::send(Subscription& sub, std::vector<OutEvent> events) {
+void InformerCore::send(Subscription& sub, std::vector<OutEvent> events, bool catch_up) {
   sub.progress_posted = sub.record->evaluated_through;
-  sub.endpoint->deliver(std::move(events), sub.progress_posted);
+  if (catch_up) {
+    sub.endpoint->deliver_catch_up(std::move(events), sub.progress_posted);
+  } else {
+    sub.endpoint->deliver(std::move(events), sub.progress_posted);
+  }
 }
 
 void InformerCore::detach(std::uint64_t subscription) {

@@ -46,6 +46,12 @@ class StreamEndpoint {
   // been evaluated: every admitted event up to it is in this call or an earlier one, so a
   // BOOKMARK may carry it.
   virtual void deliver(std::vector<OutEvent> events, std::uint64_t evaluated_through) = 0;
+  // The events a stream starts with (initial events, the watcher log resent, the window
+  // replayed), before any deliver(). Their bytes are shared and immutable; the endpoint feeds
+  // them to its client as it reads, so they do not count as a backlog of a slow client.
+  virtual void deliver_catch_up(std::vector<OutEvent> events, std::uint64_t evaluated_through) {
+    deliver(std::move(events), evaluated_through);
+  }
   // The stream must end after `final_line` (may be null).
   virtual void end(EndCause cause, std::shared_ptr<const std::string> final_line) = 0;
   // The stream's metrics series, shared with its watcher record (null: the core makes one).
@@ -126,7 +132,7 @@ class InformerCore {
                 const std::shared_ptr<const std::string>& line, std::uint64_t rv,
                 const std::string& key, std::vector<OutEvent>& out);
   void evaluate_initial(WatcherRecord& record, std::vector<OutEvent>& out);
-  void send(Subscription& sub, std::vector<OutEvent> events);
+  void send(Subscription& sub, std::vector<OutEvent> events, bool catch_up = false);
 
   ResourceInfo info_;
   CoreOptions options_;

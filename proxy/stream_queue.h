@@ -10,30 +10,51 @@
 
 namespace watchfilter::proxy {
 
-// A stream's events between the informer and the client's socket, bounded by bytes
-// (--stream-queue-bytes). Bytes count from push() until the write that carries them completes,
-// so a client that stops reading fills it; push() then refuses and the stream is cut: the
-// informer never waits for a stream.
+// A stream's events between the informer and the client's socket, in two parts written in
+// order: the catch-up (the events a stream starts with: initial events, the watcher log resent,
+// the window replayed) and then the live events.
+//
+// The catch-up is a snapshot of shared, immutable event bytes (the cache's and the window's);
+// the queue holds pointers to them and feeds them to the socket one write at a time, as it
+// drains. It is not bounded: having more to send at the start than --stream-queue-bytes is not
+// being slow (a client that stops reading during it is cut by the write timeout).
+//
+// Live events are bounded by bytes (--stream-queue-bytes). Their bytes count from push() until
+// the write that carries them completes, so a client that stops reading fills the queue;
+// push() then refuses and the stream is cut: the informer never waits for a stream. Live events
+// arriving while the catch-up is still being written wait behind it and count toward the limit.
 class StreamQueue {
  public:
   explicit StreamQueue(std::size_t limit) : limit_(limit) {}
 
-  // False when the event would take the queue over its limit (one event always fits an empty
-  // queue).
+  // Appends to the catch-up (never refused). Catch-up events are written before any live event.
+  void push_catch_up(informer::WindowEvent event);
+  // A live event. False when it would take the live bytes over the limit (one event always
+  // fits when no live bytes are queued or in flight).
   bool push(informer::WindowEvent event);
-  // Moves up to `max_bytes` of queued events (at least one) into flight, for one write.
+  // Moves up to `max_bytes` of queued events (at least one) into flight, for one write:
+  // catch-up first, then live.
   std::vector<informer::WindowEvent> take(std::size_t max_bytes);
   // The write carrying `bytes` in-flight bytes completed.
   void written(std::size_t bytes);
   // Drops what is queued and not in flight (the stream is being cut).
   void clear_queued();
 
-  bool has_queued() const { return !queued_.empty(); }
-  std::size_t bytes() const { return queued_bytes_ + in_flight_bytes_; }
+  bool has_queued() const { return !catch_up_.empty() || !queued_.empty(); }
+  bool catching_up() const { return !catch_up_.empty(); }
+  // Every byte not yet written (catch-up included): the queue-bytes gauge.
+  std::size_t bytes() const {
+    return catch_up_bytes_ + in_flight_catch_up_ + queued_bytes_ + in_flight_bytes_;
+  }
+  // The bytes the limit applies to: live events queued or in flight.
+  std::size_t live_bytes() const { return queued_bytes_ + in_flight_bytes_; }
   std::size_t limit() const { return limit_; }
 
  private:
   std::size_t limit_;
+  std::deque<informer::WindowEvent> catch_up_;
+  std::size_t catch_up_bytes_ = 0;
+  std::size_t in_flight_catch_up_ = 0;
   std::deque<informer::WindowEvent> queued_;
   std::size_t queued_bytes_ = 0;
   std::size_t in_flight_bytes_ = 0;

@@ -81,7 +81,15 @@ void WatchStream::deliver(std::vector<informer::OutEvent> events,
                           std::uint64_t evaluated_through) {
   net::post(socket_.get_executor(), [self = shared_from_this(), events = std::move(events),
                                      evaluated_through]() mutable {
-    self->on_deliver(std::move(events), evaluated_through);
+    self->on_deliver(std::move(events), evaluated_through, false);
+  });
+}
+
+void WatchStream::deliver_catch_up(std::vector<informer::OutEvent> events,
+                                   std::uint64_t evaluated_through) {
+  net::post(socket_.get_executor(), [self = shared_from_this(), events = std::move(events),
+                                     evaluated_through]() mutable {
+    self->on_deliver(std::move(events), evaluated_through, true);
   });
 }
 
@@ -93,11 +101,14 @@ void WatchStream::end(EndCause cause, std::shared_ptr<const std::string> final_l
 }
 
 void WatchStream::on_deliver(std::vector<informer::OutEvent> events,
-                             std::uint64_t evaluated_through) {
+                             std::uint64_t evaluated_through, bool catch_up) {
   if (ending_ || finished_) return;
   for (auto& e : events) {
     bookmarks_.sent_event(e.rv);
-    if (!queue_.push(std::move(e))) {
+    if (catch_up) {
+      // Not a backlog: written as the client reads, one write at a time (see StreamQueue).
+      queue_.push_catch_up(std::move(e));
+    } else if (!queue_.push(std::move(e))) {
       return begin_end(EndCause::kSlowClient,
                        std::make_shared<const std::string>(error_line(
                            "TooManyRequests", 429,

@@ -56,11 +56,14 @@ class WatchStream : public informer::StreamEndpoint,
 
   // informer::StreamEndpoint, called on the informer's strand.
   void deliver(std::vector<informer::OutEvent> events, std::uint64_t evaluated_through) override;
+  void deliver_catch_up(std::vector<informer::OutEvent> events,
+                        std::uint64_t evaluated_through) override;
   void end(EndCause cause, std::shared_ptr<const std::string> final_line) override;
   std::shared_ptr<StreamMetrics> metrics() const override { return series_; }
 
  private:
-  void on_deliver(std::vector<informer::OutEvent> events, std::uint64_t evaluated_through);
+  void on_deliver(std::vector<informer::OutEvent> events, std::uint64_t evaluated_through,
+                  bool catch_up);
   void begin_end(EndCause cause, std::shared_ptr<const std::string> final_line);
   void on_header_written(boost::system::error_code ec);
   void do_write();

@@ -43,6 +43,53 @@ TEST(StreamQueueTest, TakeBatchesUpToALimitAndClearKeepsInFlight) {
   EXPECT_EQ(q.bytes(), 90u);
 }
 
+TEST(StreamQueueTest, CatchUpLargerThanTheLimitIsFedAsItDrainsAndIsNotABacklog) {
+  StreamQueue q(100);
+  for (std::uint64_t rv = 1; rv <= 10; ++rv) q.push_catch_up(event(rv, 40));  // 400 > 100
+  EXPECT_TRUE(q.catching_up());
+  EXPECT_EQ(q.live_bytes(), 0u);
+  // Live events arriving during the catch-up wait behind it; the limit applies to them alone.
+  EXPECT_TRUE(q.push(event(11, 40)));
+  EXPECT_TRUE(q.push(event(12, 40)));
+  EXPECT_FALSE(q.push(event(13, 40)));  // 120 live bytes > 100: a slow client
+  std::vector<std::uint64_t> order;
+  for (;;) {
+    auto batch = q.take(100);
+    if (batch.empty()) break;
+    std::size_t bytes = 0;
+    for (const auto& e : batch) {
+      order.push_back(e.rv);
+      bytes += e.line->size();
+    }
+    if (order.back() <= 10) {
+      EXPECT_EQ(q.live_bytes(), 80u);  // only the live events count
+    }
+    q.written(bytes);
+  }
+  EXPECT_EQ(order, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
+  EXPECT_EQ(q.bytes(), 0u);
+  EXPECT_FALSE(q.has_queued());
+  EXPECT_TRUE(q.push(event(13, 40)));
+}
+
+TEST(StreamQueueTest, LiveEventsFollowTheLastCatchUpEventInOrder) {
+  StreamQueue q(1000);
+  q.push_catch_up(event(1, 30));
+  q.push_catch_up(event(2, 30));
+  q.push(event(3, 30));
+  auto first = q.take(40);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].rv, 1u);
+  q.written(30);
+  auto second = q.take(1000);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[0].rv, 2u);
+  EXPECT_EQ(second[1].rv, 3u);
+  EXPECT_EQ(q.live_bytes(), 30u);
+  q.written(60);
+  EXPECT_EQ(q.bytes(), 0u);
+}
+
 TEST(BookmarkPolicyTest, OnlyWhenProgressPassedWhatWasSentAndAtMostPerInterval) {
   using namespace std::chrono_literals;
   const auto t0 = std::chrono::steady_clock::now();
