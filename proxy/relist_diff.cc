@@ -32,8 +32,10 @@ std::vector<DiffEvent> relist_diff(const ObjectCache& cache,
   std::sort(gone.begin(), gone.end(),
             [](const auto& a, const auto& b) { return *a.first < *b.first; });
   for (const auto& [key, obj] : gone) {
-    out.push_back(
-        {list_rv, std::make_shared<const std::string>(event_line("DELETED", obj->object))});
+    // At the LIST's resourceVersion, in the bytes too: a stream's resourceVersions never go
+    // down, and a client resuming from this DELETED does not get it again.
+    out.push_back({list_rv, std::make_shared<const std::string>(event_line(
+                                "DELETED", with_resource_version(obj->object, list_rv)))});
   }
   return out;
 }

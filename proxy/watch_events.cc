@@ -4,6 +4,94 @@
 #include <rapidjson/writer.h>
 
 namespace watchfilter::proxy {
+namespace {
+
+constexpr std::size_t npos = std::string_view::npos;
+
+std::size_t skip_ws(std::string_view s, std::size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  return i;
+}
+
+// s[i] == '"': the index after the closing quote (npos when unterminated).
+std::size_t skip_string(std::string_view s, std::size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return npos;
+}
+
+// The index after the JSON value starting at s[i] (npos when malformed).
+std::size_t skip_value(std::string_view s, std::size_t i) {
+  if (i >= s.size()) return npos;
+  if (s[i] == '"') return skip_string(s, i);
+  if (s[i] == '{' || s[i] == '[') {
+    int depth = 0;
+    while (i < s.size()) {
+      const char c = s[i];
+      if (c == '"') {
+        i = skip_string(s, i);
+        if (i == npos) return npos;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') --depth;
+      ++i;
+      if (depth == 0) return i;
+    }
+    return npos;
+  }
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
+         s[i] != '\t' && s[i] != '\n' && s[i] != '\r') {
+    ++i;
+  }
+  return i;
+}
+
+// s[i] == '{': the index of the value of member `key` (whose name has no escapes), or npos.
+std::size_t find_member(std::string_view s, std::size_t i, std::string_view key) {
+  if (i >= s.size() || s[i] != '{') return npos;
+  ++i;
+  for (;;) {
+    i = skip_ws(s, i);
+    if (i >= s.size() || s[i] != '"') return npos;
+    const std::size_t name_end = skip_string(s, i);
+    if (name_end == npos) return npos;
+    const std::string_view name = s.substr(i + 1, name_end - i - 2);
+    i = skip_ws(s, name_end);
+    if (i >= s.size() || s[i] != ':') return npos;
+    i = skip_ws(s, i + 1);
+    if (name == key) return i;
+    i = skip_value(s, i);
+    if (i == npos) return npos;
+    i = skip_ws(s, i);
+    if (i >= s.size() || s[i] != ',') return npos;
+    ++i;
+  }
+}
+
+}  // namespace
+
+std::string with_resource_version(std::string_view object, std::uint64_t rv) {
+  const std::size_t metadata = find_member(object, skip_ws(object, 0), "metadata");
+  if (metadata == npos) return std::string(object);
+  const std::size_t value = find_member(object, metadata, "resourceVersion");
+  if (value == npos || object[value] != '"') return std::string(object);
+  const std::size_t end = skip_string(object, value);
+  if (end == npos) return std::string(object);
+  std::string out;
+  out.reserve(object.size() + 24);
+  out.append(object.substr(0, value));
+  out += '"';
+  out += std::to_string(rv);
+  out += '"';
+  out.append(object.substr(end));
+  return out;
+}
 
 std::string json_string(std::string_view s) {
   rapidjson::StringBuffer buffer;

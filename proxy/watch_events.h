@@ -31,6 +31,13 @@ std::string event_line(std::string_view type, std::string_view object);
 std::string with_type_meta(std::string_view item, std::string_view kind,
                            std::string_view api_version);
 
+// `object` (an object's JSON bytes) with the value of its metadata.resourceVersion replaced by
+// `rv`, every other byte unchanged. The one place the proxy writes into an object: a DELETED
+// synthesized after a relist carries the last known object at the LIST's resourceVersion, so
+// that resourceVersions in a stream never go down. Returns the bytes unchanged when the object
+// has no metadata.resourceVersion string.
+std::string with_resource_version(std::string_view object, std::uint64_t rv);
+
 // JSON string literal for `s` (quotes included).
 std::string json_string(std::string_view s);
 

@@ -240,8 +240,17 @@ TEST_F(InformerCoreTest, RelistSendsOnlyTheDifferences) {
   EXPECT_EQ(changes, 3u);
   EXPECT_EQ(s->summary(),
             (std::vector<std::string>{"MODIFIED b 2", "ADDED d 1", "DELETED c 1"}));
-  // DELETED carries the last known object.
-  EXPECT_EQ(*s->events[2].line, event_line("DELETED", cm("c", 12, "1")));
+  // DELETED carries the last known object at the LIST's resourceVersion, so that the stream's
+  // resourceVersions never go down (20, 21, 30).
+  EXPECT_EQ(*s->events[2].line, event_line("DELETED", cm("c", 30, "1")));
+  EXPECT_EQ(s->events[0].rv, 20u);
+  EXPECT_EQ(s->events[1].rv, 21u);
+  EXPECT_EQ(s->events[2].rv, 30u);
+  // A client resuming from the DELETED does not get it again.
+  auto resumed = attach(request("true", "resourceVersion=30"));
+  EXPECT_TRUE(resumed->events.empty());
+  auto from_b = attach(request("true", "resourceVersion=20"));
+  EXPECT_EQ(from_b->summary(), (std::vector<std::string>{"ADDED d 1", "DELETED c 1"}));
   EXPECT_EQ(core.resource_version(), 30u);
   EXPECT_EQ(core.cache().size(), 3u);
   EXPECT_EQ(s->progress, 30u);

@@ -125,6 +125,43 @@ TEST(RelistDiffTest, OnlyDifferencesAndDeletionsLast) {
                   .empty());
 }
 
+TEST(RelistDiffTest, OrderedByResourceVersionWithDeletionsLastAtTheListVersion) {
+  informer::ObjectCache cache;
+  cache.put("ns/a", R"({"metadata":{"name":"a","resourceVersion":"260"}})", 260);
+  cache.put("ns/b", R"({"metadata":{"name":"b","resourceVersion":"261"}})", 261);
+  cache.put("ns/c", R"({"metadata":{"name":"c","resourceVersion":"267"},"data":{"x":"y"}})", 267);
+  cache.put("ns/d", R"({"metadata":{"name":"d","resourceVersion":"268"}})", 268);
+  std::vector<informer::ListedObject> listed = {
+      {"ns/e", 279, R"({"metadata":{"name":"e","resourceVersion":"279"}})"},
+      {"ns/b", 277, R"({"metadata":{"name":"b","resourceVersion":"277"}})"},
+      {"ns/a", 276, R"({"metadata":{"name":"a","resourceVersion":"276"}})"},
+      {"ns/d", 268, R"({"metadata":{"name":"d","resourceVersion":"268"}})"}};
+  auto diff = informer::relist_diff(cache, listed, 280);
+  ASSERT_EQ(diff.size(), 4u);
+  std::vector<std::uint64_t> rvs;
+  for (const auto& e : diff) rvs.push_back(e.rv);
+  EXPECT_EQ(rvs, (std::vector<std::uint64_t>{276, 277, 279, 280}));
+  EXPECT_EQ(*diff[0].line, event_line("MODIFIED", listed[2].object));
+  EXPECT_EQ(*diff[1].line, event_line("MODIFIED", listed[1].object));
+  EXPECT_EQ(*diff[2].line, event_line("ADDED", listed[0].object));
+  // The last known c, at the LIST's resourceVersion: only that value changed.
+  EXPECT_EQ(*diff[3].line,
+            event_line("DELETED",
+                       R"({"metadata":{"name":"c","resourceVersion":"280"},"data":{"x":"y"}})"));
+}
+
+TEST(WatchEventsTest, WithResourceVersionRewritesOnlyMetadataResourceVersion) {
+  EXPECT_EQ(with_resource_version(
+                R"({"kind":"X","spec":{"resourceVersion":"1","a":[{"b":"}"}]},)"
+                R"( "metadata" : {"name":"n\"","resourceVersion" : "12","uid":"u"},"z":1})",
+                345),
+            R"({"kind":"X","spec":{"resourceVersion":"1","a":[{"b":"}"}]},)"
+            R"( "metadata" : {"name":"n\"","resourceVersion" : "345","uid":"u"},"z":1})");
+  EXPECT_EQ(with_resource_version(R"({"metadata":{"name":"n"}})", 7),
+            R"({"metadata":{"name":"n"}})");
+  EXPECT_EQ(with_resource_version("not json", 7), "not json");
+}
+
 TEST(ObjectCacheTest, AddedLineSharesTheObjectBytes) {
   informer::ObjectCache cache;
   const auto& e = cache.put("ns/a", R"({"kind":"X"})", 3);
