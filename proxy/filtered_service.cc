@@ -34,8 +34,10 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
     });
   };
   auto status_reply = [this, http_version, keep_alive](StatusReason reason,
-                                                       const std::string& message) {
-    return make_status_response(reason, message, http_version, keep_alive, *status_counters_);
+                                                       const std::string& message,
+                                                       const StatusDetails* details = nullptr) {
+    return make_status_response(reason, message, http_version, keep_alive, *status_counters_,
+                                details);
   };
   auto relay_reply = [http_version, keep_alive](unsigned status, std::string body) {
     Reply res{static_cast<http::status>(status), http_version};
@@ -55,7 +57,8 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
           found.message));
     }
     const ApiResource& res = *found.resource;
-    const char* verb = request->watch ? "watch" : "list";
+    const bool get = !request->watch && !request->path.name.empty();
+    const char* verb = request->watch ? "watch" : get ? "get" : "list";
     if (!res.has_verb(verb)) {
       return reply_to(status_reply(StatusReason::kMethodNotAllowed,
                                    std::string("the server does not allow this method on the "
@@ -77,9 +80,23 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
     }
     auto shared_lease = std::shared_ptr<informer::InformerLease>(std::move(lease));
     auto informer = shared_lease->shared();
-    informer->when_synced([request, reply_to, relay_reply, shared_lease, informer,
+    informer->when_synced([request, reply_to, relay_reply, status_reply, shared_lease,
+                           informer, get,
                            info](std::optional<informer::SyncFailure> failure) mutable {
       if (failure) return reply_to(relay_reply(failure->status, std::move(failure->body)));
+      if (get) {
+        // A get, not a list: the object as upstream answers it, or kube-apiserver's NotFound
+        // (through a filter, an object the filter rejects does not exist).
+        return informer->get(request, [request, reply_to, relay_reply, status_reply, shared_lease,
+                                       info](std::optional<std::string> object) {
+          if (object) return reply_to(relay_reply(200, std::move(*object)));
+          const StatusDetails details{request->path.name, info.group, info.resource};
+          const std::string message =
+              (info.group.empty() ? info.resource : info.resource + "." + info.group) + " \"" +
+              request->path.name + "\" not found";
+          reply_to(status_reply(StatusReason::kNotFound, message, &details));
+        });
+      }
       if (!request->watch) {
         return informer->list(request, [reply_to, relay_reply, shared_lease](std::string body) {
           reply_to(relay_reply(200, std::move(body)));

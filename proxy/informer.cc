@@ -104,6 +104,12 @@ void Informer::list(std::shared_ptr<const WatchRequest> request,
                           handler = std::move(handler)] { handler(self->core_.list_body(*request)); });
 }
 
+void Informer::get(std::shared_ptr<const WatchRequest> request,
+                   std::function<void(std::optional<std::string>)> handler) {
+  net::dispatch(strand_, [self = shared_from_this(), request = std::move(request),
+                          handler = std::move(handler)] { handler(self->core_.get_body(*request)); });
+}
+
 std::string Informer::list_target(const std::string& continue_token) const {
   std::string target = ResourcePath{key_.group, key_.version, key_.resource, key_.namespace_name,
                                     {}, false}

@@ -73,6 +73,10 @@ class Informer : public std::enable_shared_from_this<Informer> {
   void detach(std::shared_ptr<StreamEndpoint> endpoint);
   // The List body for a GET with a filter; `handler` runs on the informer's strand.
   void list(std::shared_ptr<const WatchRequest> request, std::function<void(std::string)> handler);
+  // The object for a GET of one object with a filter (nullopt: not found through the filter);
+  // `handler` runs on the informer's strand.
+  void get(std::shared_ptr<const WatchRequest> request,
+           std::function<void(std::optional<std::string>)> handler);
 
   const InformerKey& key() const { return key_; }
   const ResourceInfo& info() const { return info_; }

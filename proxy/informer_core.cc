@@ -342,4 +342,17 @@ std::string InformerCore::list_body(const WatchRequest& request) {
   return build_list(info_.kind, info_.api_version(), window_.newest(), items);
 }
 
+std::optional<std::string> InformerCore::get_body(const WatchRequest& request) {
+  const CachedObject* obj =
+      cache_.find(request.path.namespace_name + "/" + request.path.name);
+  if (obj == nullptr) return std::nullopt;
+  auto view = synth_parser_.parse_object(obj->object, EventType::kAdded);
+  if (!request.field_selector->matches(view)) return std::nullopt;
+  filters::FilterState state(request.filter);
+  const auto decision = state.decide(view);
+  if (decision.error) metrics_->filter_errors.fetch_add(1, std::memory_order_relaxed);
+  if (!decision.deliver) return std::nullopt;
+  return std::string(obj->object);
+}
+
 }  // namespace watchfilter::proxy::informer

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -108,6 +109,12 @@ class InformerCore {
   // The body of the List answering `request` (a GET with filter): the cached objects that pass
   // the field selector and the filter on their first event.
   std::string list_body(const WatchRequest& request);
+
+  // The body of a GET of one object (request.path.name) with a filter: the cached object
+  // bytes (kind and apiVersion included, as a GET answers), or nullopt when the object does not
+  // exist or the field selector or the filter (on its first event) rejects it: through a
+  // filter, an object the filter rejects does not exist.
+  std::optional<std::string> get_body(const WatchRequest& request);
 
   std::uint64_t resource_version() const { return window_.newest(); }
   std::size_t subscriptions() const { return subscriptions_.size(); }

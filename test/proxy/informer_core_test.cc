@@ -293,5 +293,20 @@ TEST_F(InformerCoreTest, ListBodyHonoursFilterAndSelector) {
                 cm("b", 11, "2") + "]}");
 }
 
+TEST_F(InformerCoreTest, GetBodyIsTheObjectOrNothingThroughTheFilter) {
+  load({item("a", 10, "1"), item("b", 11, "2")}, 12);
+  auto get = [&](const std::string& name, const std::string& filter) {
+    auto r = request(filter);
+    r.watch = false;
+    r.path.namespace_name = "default";
+    r.path.name = name;
+    return core.get_body(r);
+  };
+  // The object itself, kind and apiVersion included, as a GET answers.
+  EXPECT_EQ(get("b", R"(data.k == "2")"), cm("b", 11, "2"));
+  EXPECT_EQ(get("a", R"(data.k == "2")"), std::nullopt);  // rejected: does not exist
+  EXPECT_EQ(get("zz", "true"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace watchfilter::proxy::informer

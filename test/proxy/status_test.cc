@@ -22,6 +22,18 @@ TEST(StatusTest, JsonShape) {
   EXPECT_EQ(d["code"].GetInt(), 405);
 }
 
+TEST(StatusTest, NotFoundWithDetailsInKubeApiserversWording) {
+  const StatusDetails details{"cm-1", "", "configmaps"};
+  EXPECT_EQ(status_json(StatusReason::kNotFound, "configmaps \"cm-1\" not found", &details),
+            R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)"
+            R"("message":"configmaps \"cm-1\" not found","reason":"NotFound",)"
+            R"("details":{"name":"cm-1","kind":"configmaps"},"code":404})");
+  const StatusDetails apps{"d", "apps", "deployments"};
+  EXPECT_NE(status_json(StatusReason::kNotFound, "m", &apps)
+                .find(R"("details":{"name":"d","group":"apps","kind":"deployments"})"),
+            std::string::npos);
+}
+
 TEST(StatusTest, ExactBytesFor405) {
   EXPECT_EQ(status_json(StatusReason::kMethodNotAllowed, "m"),
             R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"m",)"
