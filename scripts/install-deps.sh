@@ -25,14 +25,21 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# kube-apiserver 1.36 needs Go >= 1.26; Debian's golang package is older, so the
-# toolchain must come with the machine.
-if ! command -v go >/dev/null; then
-  echo "install-deps: Go >= 1.26 is required to build the e2e control plane (not found)" >&2
-  exit 1
-fi
-gov=$(go env GOVERSION); gov=${gov#go}
-if [[ $(printf '%s\n1.26\n' "$gov" | sort -V | head -n1) != 1.26 ]]; then
-  echo "install-deps: Go >= 1.26 is required to build the e2e control plane (found $gov)" >&2
-  exit 1
-fi
+# Toolchains Debian's packages are too old for; they must come with the machine:
+# kube-apiserver 1.36 needs Go >= 1.26, wasmtime 48 needs Rust (cargo) >= 1.95.
+require_toolchain() { # command version-command minimum purpose
+  local found
+  if ! command -v "$1" >/dev/null; then
+    echo "install-deps: $1 >= $3 is required $4 (not found)" >&2
+    exit 1
+  fi
+  found=$($2)
+  if [[ $(printf '%s\n%s\n' "$found" "$3" | sort -V | head -n1) != "$3" ]]; then
+    echo "install-deps: $1 >= $3 is required $4 (found $found)" >&2
+    exit 1
+  fi
+}
+go_version() { local v; v=$(go env GOVERSION); echo "${v#go}"; }
+cargo_version() { cargo --version | awk '{print $2}'; }
+require_toolchain go go_version 1.26 "to build the e2e control plane"
+require_toolchain cargo cargo_version 1.95 "to build wasmtime for watchfilter-host"
