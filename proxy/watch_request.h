@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "filters/compiled_filter.h"
+#include "proxy/filter_binding.h"
 #include "proxy/field_selector.h"
 #include "proxy/resource_path.h"
 #include "proxy/url_query.h"
@@ -31,6 +32,13 @@ struct WatchRequest {
   std::string filter_source;  // "" when only `watcher` was given: every event passes
   std::shared_ptr<const filters::CompiledFilter> filter;
   std::string watcher_id;
+  // filterRef=<namespace>/<name>: FilteredService resolves it through the WatchFilter catalog
+  // into `binding` (and `filter`, `resync`, `debounce` from the WatchFilter's current spec).
+  std::string filter_ref;
+  std::shared_ptr<FilterBinding> binding;
+  // resync=<duration> / debounce=<duration> (Go duration syntax), or the WatchFilter's spec.
+  std::optional<std::chrono::milliseconds> resync;
+  std::optional<std::chrono::milliseconds> debounce;
   RvMode rv_mode = RvMode::kUnset;
   std::uint64_t resource_version = 0;  // kExact only
   std::string resource_version_match;  // "", "NotOlderThan", "Exact"
