@@ -7,10 +7,21 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "filters/compiled_filter.h"
 
 namespace watchfilter::proxy {
+
+// One entry of spec.owned: a secondary resource whose admitted events wake the owner's stream.
+struct OwnedDefinition {
+  std::string group;
+  std::string version;
+  std::string resource;
+  std::string label_selector;
+  std::string filter_source;  // "true" when the entry has no filter
+  std::shared_ptr<const filters::CompiledFilter> filter;
+};
 
 // One version of a WatchFilter as streams use it: what the proxy read from the object's spec.
 // Immutable once published; streams hold it by shared_ptr.
@@ -23,6 +34,7 @@ struct FilterDefinition {
   std::string error;
   std::optional<std::chrono::milliseconds> resync;    // spec.resync
   std::optional<std::chrono::milliseconds> debounce;  // spec.debounce
+  std::vector<OwnedDefinition> owned;                 // spec.owned (compiled)
   bool include_owned = false;                         // spec.includeOwned
 };
 
