@@ -84,6 +84,32 @@ Decision FilterState::decide(const EventView& event) {
   return decision;
 }
 
+void FilterState::remember(const EventView& event) {
+  if (!event.valid()) return;
+  const EventType type = event.type();
+  if (type != EventType::kAdded && type != EventType::kModified && type != EventType::kDeleted) {
+    return;
+  }
+  const Program& program = filter_->program();
+  if (!program.stateful()) return;
+  std::string key_storage;
+  std::string_view key = event.uid();
+  if (key.empty()) {
+    key_storage = event.object_key();
+    key = key_storage;
+  }
+  auto it = objects_.find(key);
+  if (type == EventType::kDeleted) {
+    if (it != objects_.end()) objects_.erase(it);
+    return;
+  }
+  event.prefetch(filter_->prefetch_paths());
+  ObjectState& object = state_for(it, event);
+  scratch_.reset(program);
+  Evaluator evaluator(program, event, &object, scratch_);
+  remember_delivery(object, evaluator, event);
+}
+
 ObjectState& FilterState::state_for(Objects::iterator& it, const EventView& event) {
   if (it != objects_.end()) return it->second;
   const Program& program = filter_->program();

@@ -31,6 +31,12 @@ class FilterState {
   explicit FilterState(std::shared_ptr<const CompiledFilter> filter);
 
   Decision decide(const EventView& event);
+  // Records `event`'s object as the version last delivered, without deciding: the proxy sent
+  // it on its own (a resync, a wake-up, a debounced event flushed later) or a stream starts a
+  // new filter on objects its client already has. The next decide() then compares with it.
+  // DELETED forgets the object. Outlier windows do not observe it (it is no new version) and
+  // the counters do not change.
+  void remember(const EventView& event);
 
   const std::shared_ptr<const CompiledFilter>& filter() const noexcept { return filter_; }
   const FilterCounters& counters() const noexcept { return counters_; }

@@ -16,7 +16,6 @@ namespace {
 // Bodies a child may send or receive; larger ones are refused, not truncated.
 constexpr std::uint32_t kMaxRequestBytes = 3u << 20;
 constexpr std::uint32_t kMaxLogBytes = 16u << 10;
-constexpr int kMethodCount = 6;
 
 ChildInstance& child_of(wasmtime_caller_t* caller) {
   return *static_cast<ChildInstance*>(wasmtime_context_get_data(wasmtime_caller_context(caller)));
@@ -73,12 +72,8 @@ wasm_trap_t* kube_request_import(void*, wasmtime_caller_t* caller, const wasmtim
       !read_span(caller, u32(3), u32(4), request.body))
     return trap("watchfilter.kube_request: request out of bounds");
   results[0].kind = WASMTIME_I32;
-  // Only API paths relative to the host's server: no scheme, no host, no traversal.
-  bool path_ok = (request.path.rfind("/api/", 0) == 0 || request.path.rfind("/apis/", 0) == 0) &&
-                 request.path.find("/../") == std::string::npos &&
-                 request.path.find_first_of(" \r\n#") == std::string::npos;
   KubeResponse response;
-  if (request.method < 0 || request.method >= kMethodCount || !path_ok) {
+  if (!allowed_request(request.method, request.path)) {
     response.status = -2;
   } else {
     response = child.services().kube_request(child.settings().name, request);

@@ -1,10 +1,11 @@
 #pragma once
 
+#include "host/child_backend.h"
+
 struct wasmtime_linker;
 
 namespace watchfilter::host {
 
-inline constexpr int kAbiVersion = 1;
 inline constexpr char kAbiModule[] = "watchfilter";
 
 // Defines the imports of module "watchfilter" (docs/abi.md) in `linker`. The store data of every

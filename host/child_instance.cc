@@ -17,24 +17,6 @@ struct ChildInstance::State {
   wasmtime_memory_t memory;
 };
 
-const char* to_string(CallOutcome::Status status) {
-  switch (status) {
-    case CallOutcome::Status::kDone:
-      return "done";
-    case CallOutcome::Status::kRequeue:
-      return "requeue";
-    case CallOutcome::Status::kFailed:
-      return "failed";
-    case CallOutcome::Status::kTrapped:
-      return "trapped";
-    case CallOutcome::Status::kTimedOut:
-      return "timed out";
-    case CallOutcome::Status::kMemoryLimit:
-      return "memory limit";
-  }
-  return "?";
-}
-
 namespace {
 
 bool get_export(wasmtime_context_t* cx, const wasmtime_instance_t& instance, std::string_view name,
@@ -219,16 +201,7 @@ CallOutcome ChildInstance::reconcile(std::string_view event_json) {
   wasmtime_val_t result;
   error = wasmtime_func_call(cx, &state_->reconcile, args, 2, &result, 1, &trap);
   if (error != nullptr || trap != nullptr) return failed(error, trap);
-  CallOutcome out;
-  std::int64_t r = result.of.i64;
-  if (r < 0) {
-    out.status = CallOutcome::Status::kFailed;
-    out.message = "reconcile returned " + std::to_string(r);
-  } else if (r > 0) {
-    out.status = CallOutcome::Status::kRequeue;
-    out.requeue_after = std::chrono::milliseconds(r);
-  }
-  return out;
+  return CallOutcome::of_result(result.of.i64);
 }
 
 }  // namespace watchfilter::host

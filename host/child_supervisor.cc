@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -19,16 +20,15 @@ std::uint64_t process_rss_bytes() {
 
 namespace {
 
-// metadata.namespace of the event's object; "default" when it has none.
-std::string event_namespace(const std::string& line) {
+// metadata.<field> of the event's object; "" when it has none.
+std::string event_metadata(const std::string& line, std::string_view field) {
   simdjson::ondemand::parser parser;
   simdjson::padded_string padded(line);
   simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc)) return "default";
-  std::string_view ns;
-  if (doc.at_pointer("/object/metadata/namespace").get_string().get(ns) || ns.empty())
-    return "default";
-  return std::string(ns);
+  if (parser.iterate(padded).get(doc)) return {};
+  std::string_view value;
+  if (doc.at_pointer("/object/metadata/" + std::string(field)).get_string().get(value)) return {};
+  return std::string(value);
 }
 
 std::string fmt(const char* format, double a, double b = 0, double c = 0) {
@@ -39,43 +39,30 @@ std::string fmt(const char* format, double a, double b = 0, double c = 0) {
 
 }  // namespace
 
-ChildSupervisor::ChildSupervisor(std::shared_ptr<const HostConfig> config, WasmRuntime& runtime,
-                                 HostServices& services,
+ChildSupervisor::ChildSupervisor(std::shared_ptr<const HostConfig> config, ChildBackend& backend,
                                  std::shared_ptr<const proxy::Logger> logger,
                                  std::function<void(const WakeupRequest&)> on_wakeup)
     : config_(std::move(config)),
-      runtime_(runtime),
-      services_(services),
+      backend_(backend),
       logger_(std::move(logger)),
       on_wakeup_(std::move(on_wakeup)),
       children_(config_->children.size()),
-      metrics_(config_->children.size()) {}
+      metrics_(config_->children.size()) {
+  for (std::size_t i = 0; i < metrics_.size(); ++i)
+    metrics_[i].events.assign(config_->children[i].watches.size(), 0);
+}
 
 ChildSupervisor::~ChildSupervisor() { stop(); }
 
 void ChildSupervisor::start() {
-  // Modules of children sharing a .wasm are compiled once.
-  std::vector<std::pair<std::filesystem::path, std::shared_ptr<const ChildModule>>> loaded;
-  for (std::size_t i = 0; i < children_.size(); ++i) {
-    const ChildSpec& spec = config_->children[i];
-    for (const auto& [path, module] : loaded)
-      if (path == spec.wasm) children_[i].module = module;
-    if (children_[i].module) continue;
-    ModuleSource source;
-    auto start = clock::now();
-    children_[i].module = runtime_.load_module(spec.wasm, &source);
-    loaded.emplace_back(spec.wasm, children_[i].module);
-    logger_->info(
-        "module " + spec.wasm.string() +
-        (source == ModuleSource::kCache ? " loaded from the module cache in " : " compiled in ") +
-        fmt("%.1f ms", std::chrono::duration<double, std::milli>(clock::now() - start).count()));
-  }
+  backend_.prepare(*config_, *logger_);
   worker_ = std::thread([this] { run(); });
 }
 
 void ChildSupervisor::deliver(std::size_t child, std::size_t watch, std::string event_line) {
   {
     std::lock_guard lock(mutex_);
+    if (watch < metrics_[child].events.size()) ++metrics_[child].events[watch];
     queue_.push_back({child, watch, std::move(event_line)});
   }
   cv_.notify_all();
@@ -99,6 +86,11 @@ void ChildSupervisor::drain() {
 std::vector<ChildMetrics> ChildSupervisor::metrics() const {
   std::lock_guard lock(mutex_);
   return metrics_;
+}
+
+std::size_t ChildSupervisor::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
 }
 
 void ChildSupervisor::run() {
@@ -155,6 +147,7 @@ void ChildSupervisor::unload(std::size_t index, const char* why) {
     ChildMetrics& m = metrics_[index];
     ++m.unloads;
     m.loaded = false;
+    m.memory_bytes = 0;
     m.memory_bytes_max = std::max(m.memory_bytes_max, memory);
   }
   if (logger_->v(1))
@@ -173,16 +166,9 @@ void ChildSupervisor::handle(const Job& job) {
   auto start = clock::now();
   bool cold = false;
   if (!child.instance) {
-    ChildSettings settings;
-    settings.name = spec.name;
-    settings.env = spec.env;
-    settings.memory_limit_bytes =
-        spec.memory_limit_bytes ? spec.memory_limit_bytes : config_->memory_limit_bytes;
-    settings.call_timeout = config_->call_timeout;
     try {
-      child.instance =
-          std::make_unique<ChildInstance>(runtime_, child.module, std::move(settings), services_);
-    } catch (const LoadError& e) {
+      child.instance = backend_.instantiate(job.child, settings_for(*config_, spec));
+    } catch (const std::exception& e) {
       logger_->error("child " + spec.name + " cannot be loaded: " + e.what());
       std::lock_guard lock(mutex_);
       ++metrics_[job.child].load_errors;
@@ -204,6 +190,7 @@ void ChildSupervisor::handle(const Job& job) {
   CallOutcome out = child.instance->reconcile(event);
   auto end = clock::now();
   child.last_used = end;
+  std::uint64_t memory = child.instance->memory_bytes();
   {
     std::lock_guard lock(mutex_);
     ChildMetrics& m = metrics_[job.child];
@@ -214,6 +201,8 @@ void ChildSupervisor::handle(const Job& job) {
       m.cold_start.add(call_start - start);
     }
     m.reconcile.add(end - call_start);
+    m.memory_bytes = out.stopped() ? 0 : memory;  // a stopped instance is dropped below
+    m.memory_bytes_max = std::max(m.memory_bytes_max, memory);
     if (out.status == CallOutcome::Status::kRequeue) ++m.requeues;
     if (out.status == CallOutcome::Status::kFailed) ++m.failures;
     if (out.stopped()) {
@@ -248,7 +237,10 @@ void ChildSupervisor::handle(const Job& job) {
     w.child = job.child;
     w.watch = job.watch;
     w.watcher_id = config_->watcher_id(spec, job.watch);
-    w.namespace_ = event_namespace(job.line);
+    const std::string ns = event_metadata(job.line, "namespace");
+    w.namespace_ = ns.empty() ? "default" : ns;
+    w.cluster_scoped = ns.empty();
+    w.object = event_metadata(job.line, "name");
     w.after = out.requeue_after;
     on_wakeup_(w);
   }
@@ -273,9 +265,7 @@ std::string ChildSupervisor::summary() const {
     total.loads += m.loads;
     total.unloads += m.unloads;
     total.stops += m.stops;
-    total.cold_start.count += m.cold_start.count;
-    total.cold_start.sum_us += m.cold_start.sum_us;
-    total.cold_start.max_us = std::max(total.cold_start.max_us, m.cold_start.max_us);
+    total.cold_start.merge(m.cold_start);
   }
   out += "  total wakeups=" + std::to_string(total.wakeups) +
          " loads=" + std::to_string(total.loads) + " unloads=" + std::to_string(total.unloads) +

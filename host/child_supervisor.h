@@ -11,11 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "host/child_instance.h"
+#include "host/child_backend.h"
 #include "host/child_metrics.h"
 #include "host/host_config.h"
-#include "host/host_services.h"
-#include "host/wasm_runtime.h"
 #include "proxy/log.h"
 
 namespace watchfilter::host {
@@ -26,25 +24,27 @@ struct WakeupRequest {
   std::size_t watch = 0;
   std::string watcher_id;
   std::string namespace_;  // of the event's object ("default" for cluster-scoped ones)
+  std::string object;      // the event's object name (the Wakeup's spec.object)
+  bool cluster_scoped = false;
   std::chrono::milliseconds after{0};
 };
 
 // Runs the children: one worker thread takes delivered events in order, instantiates a child
-// when it has none loaded (lazy load), calls reconcile, and drops instances idle for
-// idle_unload. A child that traps, loops or hits its memory limit is stopped (its instance
-// dropped) and reported; the next event loads it again, and after kMaxConsecutiveStops it is
-// disabled. Nothing keeps a child loaded but events: a requeue is handed to `on_wakeup` (a
-// server-side wake-up), never a timer here.
+// from the backend (wasm, or in-process for the native build) when it has none loaded (lazy load),
+// calls reconcile, and drops instances idle for idle_unload. A child that traps, loops or hits its
+// memory limit is stopped (its instance dropped) and reported; the next event loads it again, and
+// after kMaxConsecutiveStops it is disabled. Nothing keeps a child loaded but events: a requeue is
+// handed to `on_wakeup` (a server-side wake-up), never a timer here.
 class ChildSupervisor {
  public:
   static constexpr int kMaxConsecutiveStops = 5;
 
-  ChildSupervisor(std::shared_ptr<const HostConfig> config, WasmRuntime& runtime,
-                  HostServices& services, std::shared_ptr<const proxy::Logger> logger,
+  ChildSupervisor(std::shared_ptr<const HostConfig> config, ChildBackend& backend,
+                  std::shared_ptr<const proxy::Logger> logger,
                   std::function<void(const WakeupRequest&)> on_wakeup);
   ~ChildSupervisor();
 
-  // Compiles (or loads from the module cache) every child's module and starts the worker.
+  // Prepares the backend (compiles or maps every child's module) and starts the worker.
   // Throws LoadError for a child whose module cannot be loaded.
   void start();
   // Thread-safe. `event_line` is one watch event line from the proxy.
@@ -54,6 +54,8 @@ class ChildSupervisor {
 
   // Thread-safe copies.
   std::vector<ChildMetrics> metrics() const;
+  // Events delivered and not yet taken by the worker.
+  std::size_t queued() const;
   // Per child and host totals, for the log at exit.
   std::string summary() const;
   // Blocks until the queue is empty and no call is running (tests).
@@ -66,8 +68,7 @@ class ChildSupervisor {
     std::string line;
   };
   struct Child {
-    std::shared_ptr<const ChildModule> module;
-    std::unique_ptr<ChildInstance> instance;
+    std::unique_ptr<LoadedChild> instance;
     std::chrono::steady_clock::time_point last_used;
     int consecutive_stops = 0;
   };
@@ -78,8 +79,7 @@ class ChildSupervisor {
   void unload(std::size_t index, const char* why);
 
   const std::shared_ptr<const HostConfig> config_;
-  WasmRuntime& runtime_;
-  HostServices& services_;
+  ChildBackend& backend_;
   const std::shared_ptr<const proxy::Logger> logger_;
   const std::function<void(const WakeupRequest&)> on_wakeup_;
 

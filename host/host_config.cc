@@ -8,14 +8,13 @@
 #include <set>
 
 #include "proxy/config_error.h"
+#include "proxy/go_duration.h"
 
 namespace watchfilter::host {
 
 using proxy::ConfigError;
 
-namespace {
-
-bool valid_name(const std::string& s) {
+bool valid_child_name(const std::string& s) {
   if (s.empty() || s.size() > 63) return false;
   for (char c : s)
     if (!(std::islower(static_cast<unsigned char>(c)) ||
@@ -23,6 +22,8 @@ bool valid_name(const std::string& s) {
       return false;
   return s.front() != '-' && s.back() != '-';
 }
+
+namespace {
 
 std::string scalar(const YAML::Node& node, const char* key, const std::string& where) {
   const YAML::Node v = node[key];
@@ -39,6 +40,7 @@ WatchSpec parse_watch(const YAML::Node& node, const std::string& where) {
   watch.filter_ref = scalar(node, "filterRef", where);
   watch.label_selector = scalar(node, "labelSelector", where);
   watch.field_selector = scalar(node, "fieldSelector", where);
+  watch.resync = scalar(node, "resync", where);
   if (watch.resource.rfind("/api/", 0) != 0 && watch.resource.rfind("/apis/", 0) != 0)
     throw ConfigError(where +
                       ": resource must be an API collection path (/api/v1/..., /apis/<group>/...)");
@@ -46,6 +48,11 @@ WatchSpec parse_watch(const YAML::Node& node, const std::string& where) {
     throw ConfigError(where + ": resource must be a path without query");
   if (!watch.filter.empty() && !watch.filter_ref.empty())
     throw ConfigError(where + ": filter and filterRef are exclusive");
+  // Checked here with the proxy's own grammar so that a typo fails at startup, not as a 400 on
+  // every reconnect.
+  if (!watch.resync.empty() && !proxy::parse_go_duration(watch.resync))
+    throw ConfigError(where + ": resync \"" + watch.resync +
+                      "\" is not a duration (\"30s\", \"5m\")");
   return watch;
 }
 
@@ -135,7 +142,7 @@ HostConfig parse_host_config(const std::string& yaml, const std::filesystem::pat
     if (!c.IsMap()) throw ConfigError(where + ": must be a mapping");
     ChildSpec child;
     child.name = scalar(c, "name", where);
-    if (!valid_name(child.name))
+    if (!valid_child_name(child.name))
       throw ConfigError(where + ": name \"" + child.name + "\" must be 1-63 of a-z0-9-");
     where += " (" + child.name + ")";
     if (!names.insert(child.name).second) throw ConfigError(where + ": duplicate name");

@@ -16,6 +16,7 @@ struct WatchSpec {
   std::string filter_ref;      // <namespace>/<name> of a WatchFilter, may be empty
   std::string label_selector;  // optional
   std::string field_selector;  // optional
+  std::string resync;          // optional Go duration, passed to the proxy as resync=
 };
 
 struct ChildSpec {
@@ -47,6 +48,9 @@ HostConfig parse_host_config(const std::string& yaml, const std::filesystem::pat
 // {"resource","filter","filterRef","labelSelector","fieldSelector"}), validated like the file's.
 // Throws ConfigError.
 std::vector<WatchSpec> parse_declared_watches(const std::string& json, const std::string& child);
+
+// 1-63 of a-z0-9-, not starting or ending with '-'.
+bool valid_child_name(const std::string& name);
 
 // "32Mi", "64M", "1Gi", "1048576" -> bytes; "500ms", "2s", "1m" -> milliseconds. Throw ConfigError.
 std::uint64_t parse_bytes(const std::string& text);

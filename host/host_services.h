@@ -17,6 +17,18 @@ struct KubeResponse {
   std::string body;
 };
 
+inline constexpr int kRequestMethodCount = 6;  // GET .. DELETE (docs/abi.md)
+
+// What a child may ask for (docs/abi.md, kube_request): a known method and an API path relative
+// to the host's server -- no scheme, no host, no traversal -- so that a child cannot send the
+// host's credentials elsewhere. Anything else is refused (-2) before it reaches HostServices.
+inline bool allowed_request(int method, std::string_view path) {
+  return method >= 0 && method < kRequestMethodCount &&
+         (path.rfind("/api/", 0) == 0 || path.rfind("/apis/", 0) == 0) &&
+         path.find("/../") == std::string_view::npos &&
+         path.find_first_of(" \r\n#") == std::string_view::npos;
+}
+
 // What children reach through the ABI imports. Implemented by the host (the upstream client and
 // its logger) and by tests (fakes). Called on the thread that called into the child.
 class HostServices {

@@ -27,6 +27,7 @@ std::string watch_target(const WatchSpec& watch, const std::string& watcher_id,
     t += "&labelSelector=" + proxy::percent_encode(watch.label_selector);
   if (!watch.field_selector.empty())
     t += "&fieldSelector=" + proxy::percent_encode(watch.field_selector);
+  if (!watch.resync.empty()) t += "&resync=" + proxy::percent_encode(watch.resync);
   if (!resource_version.empty()) t += "&resourceVersion=" + proxy::percent_encode(resource_version);
   return t;
 }
@@ -149,7 +150,9 @@ void post_wakeup(proxy::UpstreamClient& proxy, net::any_io_executor executor,
       "/apis/stream.watchfilter.io/v1alpha1/namespaces/" + wakeup.namespace_ + "/wakeups";
   request.body =
       R"({"apiVersion":"stream.watchfilter.io/v1alpha1","kind":"Wakeup","metadata":{"generateName":"wakeup-"},"spec":{"watcher":")" +
-      wakeup.watcher_id + R"(","after":")" + std::to_string(wakeup.after.count()) + R"(ms"}})";
+      wakeup.watcher_id + R"(","object":")" + wakeup.object + R"(",)" +
+      (wakeup.cluster_scoped ? R"("clusterScoped":true,)" : "") + R"("after":")" +
+      std::to_string(wakeup.after.count()) + R"(ms"}})";
   std::string what = "child " + child_name + " asked for a wake-up in " +
                      std::to_string(wakeup.after.count()) + " ms (watcher " + wakeup.watcher_id +
                      ")";
@@ -158,7 +161,7 @@ void post_wakeup(proxy::UpstreamClient& proxy, net::any_io_executor executor,
       if (logger->v(1)) logger->info(what + ": wake-up registered");
     } else if (r.status == 404) {
       logger->warning(what +
-                      ": the proxy does not serve wakeups yet (issue 6, HTTP 404); "
+                      ": the proxy does not serve wakeups (HTTP 404: an older proxy?); "
                       "the child runs again only on its next event");
     } else {
       logger->warning(what + ": wake-up request failed (HTTP " + std::to_string(r.status) + ")");

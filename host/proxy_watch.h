@@ -67,9 +67,9 @@ class ProxyWatch : public std::enable_shared_from_this<ProxyWatch> {
   std::array<char, 64 * 1024> buffer_{};
 };
 
-// Asks the proxy for a server-side wake-up (issue 6, not served yet): POSTs a Wakeup to
-// /apis/stream.watchfilter.io/v1alpha1/namespaces/<ns>/wakeups and logs the outcome; a 404 is
-// logged as "not served yet" so that a missing wake-up is visible.
+// Asks the proxy for a server-side wake-up: POSTs a Wakeup (spec.watcher, spec.object,
+// spec.after in ms) to /apis/stream.watchfilter.io/v1alpha1/namespaces/<ns>/wakeups and logs
+// the outcome, so that a refused wake-up is visible.
 void post_wakeup(proxy::UpstreamClient& proxy, boost::asio::any_io_executor executor,
                  const WakeupRequest& wakeup, const std::string& child_name,
                  std::shared_ptr<const proxy::Logger> logger);

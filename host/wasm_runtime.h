@@ -10,18 +10,14 @@
 #include <string>
 #include <thread>
 
+#include "host/child_backend.h"
+
 struct wasm_engine_t;
 struct wasmtime_linker;
 struct wasmtime_module;
 struct wasmtime_instance_pre;
 
 namespace watchfilter::host {
-
-// A module that cannot be loaded (missing file, invalid wasm, wrong ABI version), or an engine
-// that cannot be created. Only thrown while loading.
-class LoadError : public std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct RuntimeOptions {
   // Precompiled modules (<sha256>.cwasm); empty: compile every module at every start.

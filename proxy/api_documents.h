@@ -12,9 +12,13 @@ inline constexpr std::string_view kGroupPath = "/apis/stream.watchfilter.io";
 inline constexpr std::string_view kGroupVersionPath = "/apis/stream.watchfilter.io/v1alpha1";
 
 // The proxy's own discovery and OpenAPI documents (JSON), as an aggregated API server serves them.
-// The group version has one resource, `proxy` (kind FilteredStream, verb get): everything below
-// `/apis/stream.watchfilter.io/v1alpha1/proxy/` is a GET of it. It has no list verb, so no
-// controller (garbage collector, namespace deletion, quota) tries to enumerate it.
+// The group version has two resources:
+// - `proxy` (kind FilteredStream, verb get): everything below
+//   `/apis/stream.watchfilter.io/v1alpha1/proxy/` is a GET of it. It has no list verb, so no
+//   controller (garbage collector, namespace deletion, quota) tries to enumerate it.
+// - `wakeups` (kind Wakeup, namespaced, verbs create, delete, get, list; WakeupService). The
+//   namespace controller lists and deletes them when their namespace goes (it needs list and
+//   delete); without a watch verb the garbage collector and the quota controller ignore them.
 
 // /apis: an APIGroupList with our group. The aggregator asks /apis for aggregated discovery (v2)
 // first; an APIGroupList (Content-Type application/json) makes it fall back to the group version

@@ -4,6 +4,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "proxy/filter_ref_binding.h"
+
 namespace watchfilter::proxy {
 
 namespace net = boost::asio;
@@ -48,6 +50,28 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
     res.prepare_payload();
     return res;
   };
+
+  if (!request->filter_ref.empty() && !request->binding) {
+    if (!options_.catalog) {
+      return reply_to(status_reply(StatusReason::kServiceUnavailable,
+                                   "filterRef is not available: this proxy runs no WatchFilter "
+                                   "catalog"));
+    }
+    // Resolve first, then serve the bound copy like any filtered request.
+    const auto ref = parse_watchfilter_ref(request->filter_ref);
+    return options_.catalog->resolve(
+        *ref, executor,
+        [this, request, http_version, keep_alive, executor, handler, reply_to,
+         status_reply](WatchFilterCatalog::Resolution resolution) {
+          auto bound = bind_filter_ref(*request, resolution);
+          if (auto* refusal = std::get_if<FilterRefRefusal>(&bound)) {
+            return reply_to(status_reply(refusal->reason, refusal->message,
+                                         refusal->details ? &*refusal->details : nullptr));
+          }
+          serve(std::make_shared<const WatchRequest>(std::move(std::get<WatchRequest>(bound))),
+                http_version, keep_alive, executor, handler);
+        });
+  }
 
   discovery_->lookup(request->path, [this, request, reply_to, status_reply,
                                      relay_reply](Discovery::Result found) {
@@ -103,7 +127,7 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
         });
       }
       // The stream holds the lease from now on.
-      reply_to(StreamPlan{std::move(shared_lease), info});
+      reply_to(StreamPlan{std::move(shared_lease), info, request});
     });
   });
 }

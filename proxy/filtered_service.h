@@ -15,6 +15,7 @@
 #include "proxy/status.h"
 #include "proxy/watch_request.h"
 #include "proxy/watch_stream.h"
+#include "proxy/watchfilter_catalog.h"
 
 namespace watchfilter::proxy {
 
@@ -22,13 +23,17 @@ struct FilteredServiceOptions {
   informer::InformerOptions informer;
   std::chrono::steady_clock::duration informer_linger = std::chrono::minutes(5);
   WatchStreamOptions stream;
+  // Resolves filterRef (null: filterRef requests are a 503).
+  std::shared_ptr<WatchFilterCatalog> catalog;
 };
 
 // Serves requests that carry filter parameters from the shared informers: resolves the
 // resource through discovery (404 like upstream when unknown, 405 when it cannot be
 // watched/listed), takes a lease on the informer for (resource, namespace, labelSelector),
 // waits for its first LIST (relaying upstream's error when that fails), then hands the session
-// either a reply (errors, lists) or what it needs to open a WatchStream. Thread-safe.
+// either a reply (errors, lists) or what it needs to open a WatchStream. A filterRef request is
+// first resolved through the WatchFilter catalog (bind_filter_ref: 404/400/503 refusals).
+// Thread-safe.
 class FilteredService {
  public:
   FilteredService(boost::asio::io_context& ioc, std::shared_ptr<UpstreamClient> client,
@@ -38,6 +43,9 @@ class FilteredService {
   struct StreamPlan {
     std::shared_ptr<informer::InformerLease> lease;
     informer::ResourceInfo info;
+    // The request the stream runs: the one given to serve(), or for filterRef its copy bound
+    // to the WatchFilter (binding, filter, resync, debounce).
+    std::shared_ptr<const WatchRequest> request;
   };
   using Reply = boost::beast::http::response<boost::beast::http::string_body>;
   using Outcome = std::variant<Reply, StreamPlan>;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "proxy/go_duration.h"
+
 namespace watchfilter::proxy {
 namespace {
 
@@ -44,38 +46,27 @@ std::string non_empty(std::string_view flag, std::string_view value) {
   return std::string(value);
 }
 
+// A lowercase RFC 1123 name (namespace: a label of at most 63; object: up to 253 with dots).
+std::string dns_name(std::string_view flag, std::string_view value, std::size_t max) {
+  bool ok = !value.empty() && value.size() <= max && value.front() != '-' &&
+            value.back() != '-' && value.front() != '.' && value.back() != '.';
+  for (char c : value) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                (c == '.' && max > 63));
+  }
+  if (!ok) {
+    throw FlagError("invalid value \"" + std::string(value) + "\" for flag --" +
+                    std::string(flag) + ": want a lowercase RFC 1123 name");
+  }
+  return std::string(value);
+}
+
 }  // namespace
 
 std::chrono::milliseconds parse_duration(std::string_view flag, std::string_view value) {
-  auto bad = [&](std::string_view why) {
-    return FlagError("invalid value \"" + std::string(value) + "\" for flag --" +
-                     std::string(flag) + ": " + std::string(why));
-  };
-  if (value.empty()) throw bad("want a duration like 10s, 5m or 1h30m");
-  if (value == "0") return std::chrono::milliseconds(0);
-  double total_ms = 0;
-  std::string_view rest = value;
-  while (!rest.empty()) {
-    std::size_t digits = 0;
-    while (digits < rest.size() && ((rest[digits] >= '0' && rest[digits] <= '9') || rest[digits] == '.')) {
-      ++digits;
-    }
-    if (digits == 0) throw bad("want a duration like 10s, 5m or 1h30m");
-    const double number = std::stod(std::string(rest.substr(0, digits)));
-    rest.remove_prefix(digits);
-    std::size_t unit_len = 0;
-    while (unit_len < rest.size() && !(rest[unit_len] >= '0' && rest[unit_len] <= '9')) ++unit_len;
-    const std::string_view unit = rest.substr(0, unit_len);
-    rest.remove_prefix(unit_len);
-    double scale = 0;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60'000;
-    else if (unit == "h") scale = 3'600'000;
-    else throw bad("unknown unit \"" + std::string(unit) + "\" (use ms, s, m, h)");
-    total_ms += number * scale;
-  }
-  return std::chrono::milliseconds(static_cast<long long>(total_ms));
+  if (auto d = parse_go_duration(value)) return *d;
+  throw FlagError("invalid value \"" + std::string(value) + "\" for flag --" + std::string(flag) +
+                  ": want a duration like 500ms, 10s, 5m or 1h30m");
 }
 
 std::uint64_t parse_bytes(std::string_view flag, std::string_view value) {
@@ -185,6 +176,26 @@ const std::vector<FlagSpec>& flag_table() {
        [](ProxyFlags& f, std::string_view v) {
          f.max_watchers = static_cast<std::uint64_t>(parse_int("max-watchers", v, 1, 10'000'000));
        }},
+      {"watchfilter-status-interval", "duration", "5s",
+       "How often the status of WatchFilter objects (Ready condition, observedEvents, "
+       "deliveredEvents, streams) is written: one merge patch per WatchFilter whose status "
+       "changed since the last write, never one per event. 0 disables status writes.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.watchfilter_status_interval = parse_duration("watchfilter-status-interval", v);
+       }},
+      {"wakeups-configmap", "name", "watchfilter-wakeups",
+       "ConfigMap that keeps the pending wake-ups (POST .../namespaces/<ns>/wakeups), one data "
+       "key per wake-up, so that they survive a restart. The proxy's identity needs get, create "
+       "and patch on it.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.wakeups_configmap = dns_name("wakeups-configmap", v, 253);
+       }},
+      {"wakeups-namespace", "name", "",
+       "Namespace of --wakeups-configmap. Default: the Pod's namespace (read from "
+       "/var/run/secrets/kubernetes.io/serviceaccount/namespace), else \"default\".",
+       [](ProxyFlags& f, std::string_view v) {
+         f.wakeups_namespace = dns_name("wakeups-namespace", v, 63);
+       }},
       {"help", "", "false", "Print this help and exit.",
        [](ProxyFlags& f, std::string_view v) { f.help = parse_bool("help", v); }},
   };
@@ -255,7 +266,9 @@ std::string help_text(std::string_view program) {
       "path>.\nA request with filter=<expression> (or watcher=<id>) is served from a shared "
       "upstream\ninformer instead: only the events the filter admits, as kube-apiserver's own "
       "bytes.\nLocal endpoints: /healthz, /livez, /readyz (503 until kube-apiserver answered "
-      "once,\nand during shutdown), /metrics. SIGINT/SIGTERM stop it gracefully. See "
+      "once,\nand during shutdown), /metrics, and the wakeups resource (POST\n"
+      "/apis/stream.watchfilter.io/v1alpha1/namespaces/<ns>/wakeups: a server-side wake-up of a\n"
+      "watcher's object, kept in --wakeups-configmap).\nSIGINT/SIGTERM stop it gracefully. See "
       "docs/proxy.md.\n\nFlags:\n";
   for (const auto& spec : flag_table()) {
     std::string head = "      --" + std::string(spec.name);

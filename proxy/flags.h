@@ -28,6 +28,12 @@ struct ProxyFlags {
   std::uint64_t stream_queue_bytes = 8ull << 20;
   std::chrono::milliseconds watcher_ttl = std::chrono::minutes(10);
   std::uint64_t max_watchers = 10000;
+  // How often the status of WatchFilters is written (docs/watchfilter.md); 0: never.
+  std::chrono::milliseconds watchfilter_status_interval = std::chrono::seconds(5);
+  // Where pending wake-ups are kept (docs/proxy.md, "Wake-ups"). An empty namespace means the
+  // Pod's own (default_wakeups_namespace), resolved at startup.
+  std::string wakeups_configmap = "watchfilter-wakeups";
+  std::string wakeups_namespace;
   bool help = false;
 };
 

@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "proxy/api_documents.h"
+#include "proxy/watchfilter_ref.h"
 
 namespace watchfilter::proxy {
 namespace {
@@ -146,8 +147,11 @@ std::optional<LocalReply> HandlerChain::before_authentication(const ClientReques
     if (auto reply = serve_health(request, path)) return reply;
   }
 
-  // 3. Method check.
-  if (!is_get) {
+  // 3. Method check. The wakeups resource is the one thing the proxy writes itself.
+  const bool wakeup_write = (request.method() == http::verb::post ||
+                             request.method() == http::verb::delete_) &&
+                            parse_wakeup_path(path).has_value();
+  if (!is_get && !wakeup_write) {
     auto res = make_status_response(
         StatusReason::kMethodNotAllowed,
         "method " + std::string(request.method_string()) +
@@ -230,11 +234,43 @@ void HandlerChain::after_authentication(const ClientRequest& request,
   if (!authorizer_) return done(deny(user.user, *attributes, AuthorizationDecision{}));
   authorizer_->authorize(
       user.user, *attributes, executor,
-      [this, &request, who = user.user, a = *attributes, deny,
-       done = std::move(done)](AuthorizationDecision d) {
+      [this, &request, who = user.user, a = *attributes, deny, executor,
+       done = std::move(done)](AuthorizationDecision d) mutable {
         if (!d.allowed) return done(deny(who, a, d));
-        done(route_authorized(request));
+        const std::string_view target = request.target();
+        if (auto wakeup_path = parse_wakeup_path(target.substr(0, target.find('?')))) {
+          return serve_wakeups(request, *wakeup_path, executor, std::move(done));
+        }
+        auto decision = route_authorized(request);
+        // filterRef: the caller must also be allowed to read the WatchFilter it names (else it
+        // could use, and probe for, WatchFilters of namespaces it cannot read).
+        if (auto* f = std::get_if<ServeFromInformer>(&decision);
+            f != nullptr && !f->request->filter_ref.empty()) {
+          const auto ref = watchfilter_get_attributes(
+              *parse_watchfilter_ref(f->request->filter_ref));
+          return authorizer_->authorize(
+              who, ref, executor,
+              [who, ref, deny, decision = std::move(decision),
+               done = std::move(done)](AuthorizationDecision d) mutable {
+                if (!d.allowed) return done(deny(who, ref, d));
+                done(std::move(decision));
+              });
+        }
+        done(std::move(decision));
       });
+}
+
+void HandlerChain::serve_wakeups(const ClientRequest& request, const WakeupPath& path,
+                                 boost::asio::any_io_executor executor, Done done) const {
+  if (!wakeups_) {
+    return done(LocalReply{make_status_response(StatusReason::kServiceUnavailable,
+                                                "wake-ups are not enabled", request.version(),
+                                                request.keep_alive(), *counters_)});
+  }
+  wakeups_->handle(request, path, std::move(executor),
+                   [done = std::move(done)](http::response<http::string_body> response) {
+                     done(LocalReply{std::move(response)});
+                   });
 }
 
 ChainDecision HandlerChain::route_authorized(const ClientRequest& request) const {

@@ -16,6 +16,7 @@
 #include "proxy/metrics.h"
 #include "proxy/watch_request.h"
 #include "proxy/status.h"
+#include "proxy/wakeup_service.h"
 
 namespace watchfilter::proxy {
 
@@ -53,7 +54,7 @@ using ChainDecision = std::variant<LocalReply, ForwardUpstream, ServeFromInforme
 //   1. request info: parse the target, strip the proxy prefix (malformed -> 400)
 //   2. /healthz /livez /readyz: always allowed, unauthenticated (kube-apiserver's
 //      system:public-info-viewer)
-//   3. method check: only GET and HEAD (-> 405)
+//   3. method check: only GET and HEAD (-> 405), and POST/DELETE on the wakeups resource
 //   4. authentication (front-proxy headers, client certificate, bearer token by TokenReview);
 //      nobody -> 401. The caller's credentials are never forwarded: upstream requests carry the
 //      proxy's own identity and only Accept/User-Agent from the client.
@@ -61,9 +62,11 @@ using ChainDecision = std::variant<LocalReply, ForwardUpstream, ServeFromInforme
 //   6. authorization: a SubjectAccessReview for the caller on the request's attributes (the
 //      underlying resource for proxied and filtered requests, the path for non-resource ones such
 //      as /metrics); anything but an allow is a 403 (or a 500 when the review failed)
-//   7. /metrics
+//   7. /metrics, the wakeups resource (WakeupService; authorized as create/list/get/delete of
+//      wakeups.stream.watchfilter.io in the namespace like any resource request)
 //   8. requests with filter parameters (filter, filterRef, watcher): validated here (400 with
-//      the filter's column), then served from the shared informers
+//      the filter's column), then served from the shared informers; filterRef also needs a
+//      second SubjectAccessReview: `get` on the WatchFilter it names (403 otherwise)
 //   9. everything else: forwarded upstream unchanged
 // Every stage that can say no runs before the forward, so an unhandled case is a refusal, never a
 // forward; a missing authenticator or authorizer refuses everything.
@@ -74,12 +77,14 @@ class HandlerChain {
   HandlerChain(std::shared_ptr<const HealthState> health, std::shared_ptr<StatusCounters> counters,
                std::shared_ptr<const Metrics> metrics = nullptr,
                std::shared_ptr<Authenticator> authenticator = nullptr,
-               std::shared_ptr<Authorizer> authorizer = nullptr)
+               std::shared_ptr<Authorizer> authorizer = nullptr,
+               std::shared_ptr<WakeupService> wakeups = nullptr)
       : health_(std::move(health)),
         counters_(std::move(counters)),
         metrics_(std::move(metrics)),
         authenticator_(std::move(authenticator)),
-        authorizer_(std::move(authorizer)) {}
+        authorizer_(std::move(authorizer)),
+        wakeups_(std::move(wakeups)) {}
 
   // Runs the chain; `done` is called exactly once, on `executor` or inline. `request` must stay
   // alive and unchanged until then.
@@ -95,6 +100,9 @@ class HandlerChain {
                             boost::asio::any_io_executor executor, Done done) const;
   // Steps 7-9, for an authorized request.
   ChainDecision route_authorized(const ClientRequest& request) const;
+  // Step 7's wakeups resource: answered asynchronously (a creation waits for the store).
+  void serve_wakeups(const ClientRequest& request, const WakeupPath& path,
+                     boost::asio::any_io_executor executor, Done done) const;
   std::optional<LocalReply> serve_health(const ClientRequest& request, std::string_view path) const;
   // Step 8: nullopt when the request has no filter parameters.
   std::optional<ChainDecision> route_filtered(const ClientRequest& request,
@@ -105,6 +113,7 @@ class HandlerChain {
   std::shared_ptr<const Metrics> metrics_;
   std::shared_ptr<Authenticator> authenticator_;
   std::shared_ptr<Authorizer> authorizer_;
+  std::shared_ptr<WakeupService> wakeups_;  // null: the wakeups paths answer 503
 };
 
 }  // namespace watchfilter::proxy

@@ -14,6 +14,15 @@ namespace watchfilter::proxy::informer {
 namespace net = boost::asio;
 using boost::system::error_code;
 
+namespace {
+
+CoreOptions core_options(CoreOptions options, const std::shared_ptr<const Logger>& logger) {
+  if (!options.logger) options.logger = logger;
+  return options;
+}
+
+}  // namespace
+
 std::string InformerKey::to_string() const {
   std::string out = group.empty() ? version : group + "/" + version;
   out += "/" + resource;
@@ -32,10 +41,11 @@ Informer::Informer(net::any_io_executor strand, std::shared_ptr<UpstreamClient> 
       key_(std::move(key)),
       info_(info),
       options_(options),
-      core_(std::move(info), options.core, std::move(metrics)),
+      core_(std::move(info), core_options(options.core, logger_), std::move(metrics)),
       backoff_(options.backoff_initial, options.backoff_max),
       retry_timer_(strand_),
-      tick_timer_(strand_) {
+      tick_timer_(strand_),
+      due_timer_(strand_) {
   metrics_->informers.fetch_add(1);
 }
 
@@ -47,6 +57,32 @@ void Informer::start() {
     self->listing_ = true;
     self->do_list({});
     self->schedule_tick();
+    if (self->options_.core.wakeups) {
+      self->options_.core.wakeups->subscribe(std::weak_ptr<WakeupTarget>(self));
+    }
+  });
+}
+
+void Informer::wakeup_added(const Wakeup& wakeup) {
+  net::post(strand_, [self = shared_from_this(), wakeup] {
+    if (self->stopped_) return;
+    self->core_.offer_wakeup(wakeup, CoreTime::current());
+    self->arm_due();
+  });
+}
+
+void Informer::arm_due() {
+  if (stopped_) return;
+  const auto due = core_.next_due();
+  if (!due || (due_armed_ && *due_armed_ <= *due)) return;
+  due_armed_ = due;
+  const std::uint64_t generation = ++due_generation_;
+  due_timer_.expires_at(*due);
+  due_timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
+    if (ec || self->stopped_ || generation != self->due_generation_) return;
+    self->due_armed_.reset();
+    self->core_.run_due(CoreTime::current());
+    self->arm_due();
   });
 }
 
@@ -57,6 +93,7 @@ void Informer::stop() {
     if (self->logger_->v(1)) self->logger_->info("informer " + self->key_.to_string() + ": stop");
     self->retry_timer_.cancel();
     self->tick_timer_.cancel();
+    self->due_timer_.cancel();
     if (self->upstream_) self->upstream_->close();
     self->core_.end_all(EndCause::kShutdown);
     for (auto& waiter : std::exchange(self->sync_waiters_, {})) {
@@ -88,7 +125,8 @@ void Informer::attach(std::shared_ptr<const WatchRequest> request,
   net::dispatch(strand_, [self = shared_from_this(), request = std::move(request),
                           endpoint = std::move(endpoint)]() mutable {
     if (self->stopped_ || !self->synced_) return endpoint->end(EndCause::kShutdown, nullptr);
-    self->core_.attach(*request, std::move(endpoint));
+    self->core_.attach(*request, std::move(endpoint), CoreTime::current());
+    self->arm_due();
   });
 }
 
@@ -177,7 +215,8 @@ void Informer::on_list_page(FetchResult result) {
     for (auto& waiter : std::exchange(sync_waiters_, {})) waiter(std::nullopt);
   } else {
     metrics_->informer_relists.fetch_add(1, std::memory_order_relaxed);
-    const std::size_t changes = core_.relist(listed, list_rv_);
+    const std::size_t changes = core_.relist(listed, list_rv_, CoreTime::current());
+    arm_due();
     logger_->info("informer " + key_.to_string() + ": relisted " + std::to_string(listed.size()) +
                   " objects at resourceVersion " + std::to_string(list_rv_) + ", " +
                   std::to_string(changes) + " differences sent to streams");
@@ -260,10 +299,11 @@ void Informer::on_watch_read(error_code ec, std::size_t n) {
   if (ec) return watch_ended(false, false);
   bool expired = false;
   bool failed = false;
+  const CoreTime now = CoreTime::current();
   lines_.feed(std::string_view(read_buffer_.data(), n), [&](std::string_view line) {
     if (expired || failed) return;
     if (line.size() <= 1) return;  // a bare newline
-    auto result = core_.apply_line(std::make_shared<const std::string>(line));
+    auto result = core_.apply_line(std::make_shared<const std::string>(line), now);
     switch (result.kind) {
       case InformerCore::LineKind::kEvent:
         backoff_.reset();
@@ -286,6 +326,7 @@ void Informer::on_watch_read(error_code ec, std::size_t n) {
         break;
     }
   });
+  arm_due();  // held (debounced) events, objects new to a resync schedule
   if (expired || failed) return watch_ended(false, expired);
   do_watch_read();
 }
@@ -329,7 +370,8 @@ void Informer::schedule_tick() {
   tick_timer_.expires_after(options_.tick);
   tick_timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (ec || self->stopped_) return;
-    self->core_.tick(std::chrono::steady_clock::now());
+    self->core_.tick(CoreTime::current());
+    self->arm_due();
     self->schedule_tick();
   });
 }

@@ -55,14 +55,16 @@ struct SyncFailure {
 // resourceVersion with allowWatchBookmarks; a watch that ends is resumed from the newest
 // resourceVersion (at once after a clean end, with exponential backoff and jitter after a
 // failure); 410 Gone relists and sends the streams only the differences. Everything runs on
-// the informer's own strand; the public members may be called from any thread.
-class Informer : public std::enable_shared_from_this<Informer> {
+// the informer's own strand; the public members may be called from any thread. One timer runs
+// the core's scheduled events (resync, debounce, wake-ups) at core.next_due().
+class Informer : public std::enable_shared_from_this<Informer>, public WakeupTarget {
  public:
   Informer(boost::asio::any_io_executor strand, std::shared_ptr<UpstreamClient> client,
            std::shared_ptr<const Logger> logger, std::shared_ptr<Metrics> metrics,
            InformerKey key, ResourceInfo info, InformerOptions options);
-  ~Informer();
+  ~Informer() override;
 
+  // Also subscribes to options.core.wakeups, when there is a book.
   void start();
   // Ends every stream (cause shutdown) and closes the upstream watch. Idempotent.
   void stop();
@@ -78,6 +80,9 @@ class Informer : public std::enable_shared_from_this<Informer> {
   void get(std::shared_ptr<const WatchRequest> request,
            std::function<void(std::optional<std::string>)> handler);
 
+  // WakeupTarget: from any thread; scheduled on the strand.
+  void wakeup_added(const Wakeup& wakeup) override;
+
   const InformerKey& key() const { return key_; }
   const ResourceInfo& info() const { return info_; }
 
@@ -92,6 +97,9 @@ class Informer : public std::enable_shared_from_this<Informer> {
   void watch_ended(bool clean, bool expired);
   void retry_after_backoff(bool relist);
   void schedule_tick();
+  // (Re)arms due_timer_ at core_.next_due() when that is earlier than what it waits for; call
+  // after anything that may schedule something.
+  void arm_due();
   std::string list_target(const std::string& continue_token) const;
 
   boost::asio::any_io_executor strand_;
@@ -105,6 +113,9 @@ class Informer : public std::enable_shared_from_this<Informer> {
   Backoff backoff_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer due_timer_;
+  std::optional<std::chrono::steady_clock::time_point> due_armed_;
+  std::uint64_t due_generation_ = 0;  // a re-armed timer's cancelled wait is not a firing
 
   bool stopped_ = false;
   bool synced_ = false;

@@ -70,17 +70,19 @@ void InformerCore::load(const std::vector<ListedObject>& listed, std::uint64_t l
   window_.reset(list_rv);
 }
 
-std::size_t InformerCore::relist(const std::vector<ListedObject>& listed, std::uint64_t list_rv) {
+std::size_t InformerCore::relist(const std::vector<ListedObject>& listed, std::uint64_t list_rv,
+                                 CoreTime now) {
   auto diff = relist_diff(cache_, listed, list_rv);
   for (auto& event : diff) {
     auto view = parser_.parse_event(*event.line);
-    process_event(view, event.line, std::max(event.rv, window_.newest()));
+    process_event(view, event.line, std::max(event.rv, window_.newest()), now);
   }
   window_.advance(list_rv);
   return diff.size();
 }
 
-InformerCore::LineResult InformerCore::apply_line(std::shared_ptr<const std::string> line) {
+InformerCore::LineResult InformerCore::apply_line(std::shared_ptr<const std::string> line,
+                                                  CoreTime now) {
   auto view = parser_.parse_event(*line);
   if (!view.valid()) return {LineKind::kInvalid, std::string(view.parse_error())};
   switch (view.type()) {
@@ -89,7 +91,7 @@ InformerCore::LineResult InformerCore::apply_line(std::shared_ptr<const std::str
     case EventType::kDeleted: {
       std::shared_ptr<const std::string> framed = std::move(line);
       if (!framed->ends_with('\n')) framed = std::make_shared<const std::string>(*framed + "\n");
-      process_event(view, framed, parse_rv(view.resource_version()));
+      process_event(view, framed, parse_rv(view.resource_version()), now);
       return {LineKind::kEvent, {}};
     }
     case EventType::kBookmark: {
@@ -116,7 +118,8 @@ InformerCore::LineResult InformerCore::apply_line(std::shared_ptr<const std::str
 }
 
 void InformerCore::process_event(const filters::EventView& view,
-                                 const std::shared_ptr<const std::string>& line, std::uint64_t rv) {
+                                 const std::shared_ptr<const std::string>& line, std::uint64_t rv,
+                                 CoreTime now) {
   observed_->fetch_add(1, std::memory_order_relaxed);
   const std::string key = object_cache_key(view);
   if (view.type() == EventType::kDeleted) {
@@ -129,16 +132,28 @@ void InformerCore::process_event(const filters::EventView& view,
   window_.append(rv, line);
   rv = window_.newest();
   std::vector<OutEvent> out;
-  for (auto& [id, sub] : subscriptions_) {
+  for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+    Subscription& sub = it->second;
     out.clear();
-    evaluate(*sub.record, view, line, rv, key, out);
-    if (!out.empty()) send(sub, std::move(out));
+    // A changed WatchFilter applies from this event on; held events a new debounce window
+    // releases go first.
+    if (!follow_binding(sub, out, now)) {
+      it = end_filter_invalid(it, now);
+      continue;
+    }
+    const bool flushed = !out.empty();
+    sync_resync(sub, now.steady);
+    evaluate(*sub.record, view, line, rv, key, out, now.steady);
+    track_resync(sub, view, key);
+    if (!out.empty()) send(sub, std::move(out), false, flushed);
+    ++it;
   }
 }
 
 void InformerCore::evaluate(WatcherRecord& record, const filters::EventView& view,
                             const std::shared_ptr<const std::string>& line, std::uint64_t rv,
-                            const std::string& key, std::vector<OutEvent>& out) {
+                            const std::string& key, std::vector<OutEvent>& out,
+                            std::chrono::steady_clock::time_point now) {
   record.evaluated_through = std::max(record.evaluated_through, rv);
   const filters::EventView* decide_on = &view;
   std::shared_ptr<const std::string> out_line = line;
@@ -173,6 +188,23 @@ void InformerCore::evaluate(WatcherRecord& record, const filters::EventView& vie
   }
   const filters::Decision decision = record.state.decide(*decide_on);
   if (decision.error) metrics_->filter_errors.fetch_add(1, std::memory_order_relaxed);
+  if (record.binding) {
+    record.binding->observed.fetch_add(1, std::memory_order_relaxed);
+    if (decision.deliver) record.binding->delivered.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (record.debounce) {
+    switch (record.debounce->offer(key, decide_on->type(), out_line, decide_on->raw_object(),
+                                   decision.deliver, rv, now)) {
+      case Debouncer::Verdict::kSend:
+        break;
+      case Debouncer::Verdict::kHold:
+        return;  // counted as delivered when flushed
+      case Debouncer::Verdict::kMerged:
+      case Debouncer::Verdict::kIgnore:
+        if (record.metrics) record.metrics->suppressed.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+  }
   if (decision.deliver) {
     record.log.append(rv, out_line);
     out.push_back({rv, std::move(out_line)});
@@ -182,7 +214,8 @@ void InformerCore::evaluate(WatcherRecord& record, const filters::EventView& vie
   }
 }
 
-void InformerCore::evaluate_initial(WatcherRecord& record, std::vector<OutEvent>& out) {
+void InformerCore::evaluate_initial(WatcherRecord& record, std::vector<OutEvent>& out,
+                                    std::chrono::steady_clock::time_point now) {
   for (const auto& [key, obj] : cache_.by_rv()) {
     auto view = synth_parser_.parse_object(obj->object, EventType::kAdded);
     if (!record.selector->empty()) {
@@ -191,7 +224,12 @@ void InformerCore::evaluate_initial(WatcherRecord& record, std::vector<OutEvent>
     }
     const filters::Decision decision = record.state.decide(view);
     if (decision.error) metrics_->filter_errors.fetch_add(1, std::memory_order_relaxed);
+    if (record.binding) {
+      record.binding->observed.fetch_add(1, std::memory_order_relaxed);
+      if (decision.deliver) record.binding->delivered.fetch_add(1, std::memory_order_relaxed);
+    }
     if (decision.deliver) {
+      if (record.debounce) record.debounce->delivered(*key, now);
       record.log.append(obj->rv, obj->added_line);
       out.push_back({obj->rv, obj->added_line});
       if (record.metrics) record.metrics->delivered.fetch_add(1, std::memory_order_relaxed);
@@ -211,11 +249,14 @@ std::shared_ptr<WatcherRecord> InformerCore::fresh_record(const WatchRequest& re
   if (!record->metrics) {
     record->metrics = metrics_->stream_series(request.watcher_id, request.filter_source);
   }
+  record->binding = request.binding;
+  record->resync = request.resync;
+  if (request.debounce) record->debounce.emplace(*request.debounce);
   return record;
 }
 
 std::uint64_t InformerCore::attach(const WatchRequest& request,
-                                   std::shared_ptr<StreamEndpoint> endpoint) {
+                                   std::shared_ptr<StreamEndpoint> endpoint, CoreTime now) {
   std::shared_ptr<WatcherRecord> record;
   if (!request.watcher_id.empty()) {
     record = watchers_.find(request.watcher_id);
@@ -225,12 +266,19 @@ std::uint64_t InformerCore::attach(const WatchRequest& request,
       auto it = subscriptions_.find(record->attached_subscription);
       if (it != subscriptions_.end()) {
         it->second.endpoint->end(EndCause::kClientGone, nullptr);
+        release(it->second, now.steady);
         subscriptions_.erase(it);
       }
       record->attached_subscription = 0;
     }
-    if (record && (record->filter_source != request.filter_source ||
-                   record->selector->text() != request.field_selector->text())) {
+    // A record of a filterRef stream follows its WatchFilter, so the reference is what must
+    // match; otherwise the expression itself.
+    const bool same_filter =
+        record && (record->binding || request.binding
+                       ? record->binding && request.binding &&
+                             record->binding->ref() == request.binding->ref()
+                       : record->filter_source == request.filter_source);
+    if (record && (!same_filter || record->selector->text() != request.field_selector->text())) {
       record.reset();  // a different filter: its state means nothing for this one
     }
   }
@@ -238,7 +286,7 @@ std::uint64_t InformerCore::attach(const WatchRequest& request,
   std::vector<OutEvent> out;
   if (request.wants_initial_events()) {
     record = fresh_record(request, *endpoint);
-    evaluate_initial(*record, out);
+    evaluate_initial(*record, out, now.steady);
     if (request.send_initial_events.value_or(false)) {
       out.push_back({window_.newest(),
                      std::make_shared<const std::string>(bookmark_line(
@@ -254,6 +302,11 @@ std::uint64_t InformerCore::attach(const WatchRequest& request,
       record->log.drop_through(from);
       out = record->log.after(from);
       start = std::max(from, record->evaluated_through);
+      if (request.binding && record->binding != request.binding) {
+        record->binding = request.binding;
+        record->binding_generation.reset();
+      }
+      if (!record->binding) apply_settings(*record, request.resync, request.debounce, out);
     } else {
       if (!window_.covers(from)) {
         if (!request.watcher_id.empty()) watchers_.erase(request.watcher_id);
@@ -269,7 +322,7 @@ std::uint64_t InformerCore::attach(const WatchRequest& request,
       const WindowEvent& event = window_[i];
       auto view = parser_.parse_event(*event.line);
       if (!view.valid()) continue;
-      evaluate(*record, view, event.line, event.rv, object_cache_key(view), out);
+      evaluate(*record, view, event.line, event.rv, object_cache_key(view), out, now.steady);
     }
     record->evaluated_through = std::max(record->evaluated_through, window_.newest());
   }
@@ -277,15 +330,48 @@ std::uint64_t InformerCore::attach(const WatchRequest& request,
   const std::uint64_t id = next_subscription_++;
   record->attached_subscription = id;
   if (!request.watcher_id.empty()) watchers_.put(record);
-  auto& sub = subscriptions_[id];
+  auto it = subscriptions_.try_emplace(id).first;
+  Subscription& sub = it->second;
   sub.record = std::move(record);
   sub.endpoint = std::move(endpoint);
+  sub.bookmarks = request.allow_watch_bookmarks;
+  if (sub.record->binding) {
+    sub.counted_binding = sub.record->binding;
+    sub.counted_binding->streams.fetch_add(1, std::memory_order_relaxed);
+  }
+  // The WatchFilter may have changed since the request was read.
+  if (!follow_binding(sub, out, now)) {
+    end_filter_invalid(it, now);
+    return 0;
+  }
+  sync_resync(sub, now.steady);
+  if (options_.wakeups && !request.watcher_id.empty()) {
+    for (const Wakeup& wakeup : options_.wakeups->pending_for(request.watcher_id)) {
+      offer_wakeup(wakeup, now);
+    }
+  }
   send(sub, std::move(out), /*catch_up=*/true);
   return id;
 }
 
-void InformerCore::send(Subscription& sub, std::vector<OutEvent> events, bool catch_up) {
-  sub.progress_posted = sub.record->evaluated_through;
+std::uint64_t InformerCore::progress(const WatcherRecord& record) {
+  std::uint64_t through = record.evaluated_through;
+  if (record.debounce) {
+    if (auto held = record.debounce->oldest_held()) through = std::min(through, *held - 1);
+  }
+  return through;
+}
+
+void InformerCore::send(Subscription& sub, std::vector<OutEvent> events, bool catch_up,
+                        bool synthetic) {
+  sub.progress_posted = progress(*sub.record);
+  if (synthetic && sub.bookmarks) {
+    // Clients take the resume point from each event's object, which for these is older than
+    // the stream's position: the bookmark moves it to the current one.
+    events.push_back({sub.progress_posted,
+                      std::make_shared<const std::string>(bookmark_line(
+                          info_.kind, info_.api_version(), sub.progress_posted))});
+  }
   if (catch_up) {
     sub.endpoint->deliver_catch_up(std::move(events), sub.progress_posted);
   } else {
@@ -293,33 +379,47 @@ void InformerCore::send(Subscription& sub, std::vector<OutEvent> events, bool ca
   }
 }
 
-void InformerCore::detach(std::uint64_t subscription) {
+void InformerCore::release(Subscription& sub, std::chrono::steady_clock::time_point now) {
+  sub.record->attached_subscription = 0;
+  sub.record->detached_at = now;
+  if (sub.counted_binding) {
+    sub.counted_binding->streams.fetch_sub(1, std::memory_order_relaxed);
+    sub.counted_binding.reset();
+  }
+  if (!sub.record->id.empty()) due_wakeups_.drop_watcher(sub.record->id);
+}
+
+bool InformerCore::in_view(const WatcherRecord& record, const std::string& key) const {
+  if (!record.selector->empty()) return record.selected.contains(key);
+  return cache_.find(key) != nullptr;
+}
+
+void InformerCore::detach(std::uint64_t subscription, CoreTime now) {
   auto it = subscriptions_.find(subscription);
   if (it == subscriptions_.end()) return;
-  it->second.record->attached_subscription = 0;
-  it->second.record->detached_at = std::chrono::steady_clock::now();
+  release(it->second, now.steady);
   subscriptions_.erase(it);
 }
 
-void InformerCore::detach(const StreamEndpoint* endpoint) {
+void InformerCore::detach(const StreamEndpoint* endpoint, CoreTime now) {
   for (const auto& [id, sub] : subscriptions_) {
-    if (sub.endpoint.get() == endpoint) return detach(id);
+    if (sub.endpoint.get() == endpoint) return detach(id, now);
   }
 }
 
-void InformerCore::tick(std::chrono::steady_clock::time_point now) {
+void InformerCore::tick(CoreTime now) {
+  run_due(now);
   for (auto& [id, sub] : subscriptions_) {
-    if (sub.record->evaluated_through > sub.progress_posted) send(sub, {});
+    if (progress(*sub.record) > sub.progress_posted) send(sub, {});
   }
-  watchers_.expire(now, window_.floor());
+  watchers_.expire(now.steady, window_.floor());
 }
 
-void InformerCore::end_all(EndCause cause) {
+void InformerCore::end_all(EndCause cause, CoreTime now) {
   auto subs = std::move(subscriptions_);
   subscriptions_.clear();
   for (auto& [id, sub] : subs) {
-    sub.record->attached_subscription = 0;
-    sub.record->detached_at = std::chrono::steady_clock::now();
+    release(sub, now.steady);
     sub.endpoint->end(cause, nullptr);
   }
 }

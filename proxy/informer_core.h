@@ -10,10 +10,14 @@
 #include <vector>
 
 #include "filters/event_view.h"
+#include "proxy/due_wakeups.h"
 #include "proxy/event_window.h"
+#include "proxy/log.h"
 #include "proxy/metrics.h"
 #include "proxy/object_cache.h"
 #include "proxy/relist_diff.h"
+#include "proxy/resync_schedule.h"
+#include "proxy/wakeup_book.h"
 #include "proxy/watch_request.h"
 #include "proxy/watcher_registry.h"
 
@@ -64,12 +68,35 @@ struct CoreOptions {
   std::size_t window_bytes = 64u << 20;
   std::chrono::steady_clock::duration watcher_ttl = std::chrono::minutes(10);
   std::size_t max_watchers = 10000;
+  // The pending wake-ups (POST .../wakeups); null: no wake-ups.
+  std::shared_ptr<WakeupBook> wakeups;
+  // null: the core logs nothing (the Informer sets its own).
+  std::shared_ptr<const Logger> logger;
+};
+
+// The time the core works with, passed in so that tests drive it: the steady clock for
+// everything it schedules (resync, debounce), the wall clock only to convert a wake-up's due
+// time when it is scheduled.
+struct CoreTime {
+  std::chrono::steady_clock::time_point steady;
+  std::chrono::system_clock::time_point system;
+  static CoreTime current() {
+    return {std::chrono::steady_clock::now(), std::chrono::system_clock::now()};
+  }
 };
 
 // The state of one shared informer and everything it decides, without any I/O: the object
 // cache, the event window, the subscribed streams and the watcher records. The informer calls
 // it on its strand with what upstream sent; each upstream event is parsed once and every
 // stream's FilterState decides on that one view. Not thread-safe.
+//
+// Events of the proxy's own making (docs/proxy.md "Resync, debounce, wake-ups"): resync
+// (a MODIFIED with the current object per object every period), debounce (held events flushed
+// at the end of the object's window) and wake-ups (a MODIFIED for one object of a named watcher
+// at a due time). They are due at times the core keeps; the informer runs run_due() at
+// next_due(). Their stream position (OutEvent::rv) is the stream's evaluated_through, never
+// older, and a batch holding any is followed by a BOOKMARK when the stream asked for bookmarks,
+// because clients resume from an event's own (older) resourceVersion.
 class InformerCore {
  public:
   InformerCore(ResourceInfo info, CoreOptions options, std::shared_ptr<Metrics> metrics);
@@ -84,7 +111,8 @@ class InformerCore {
   void load(const std::vector<ListedObject>& listed, std::uint64_t list_rv);
   // A LIST after upstream's 410 Gone: only the differences reach the streams (relist_diff).
   // Returns the number of difference events.
-  std::size_t relist(const std::vector<ListedObject>& listed, std::uint64_t list_rv);
+  std::size_t relist(const std::vector<ListedObject>& listed, std::uint64_t list_rv,
+                     CoreTime now = CoreTime::current());
 
   enum class LineKind { kEvent, kBookmark, kExpired, kError, kInvalid };
   struct LineResult {
@@ -92,19 +120,30 @@ class InformerCore {
     std::string message;  // kError / kInvalid
   };
   // One line of the upstream watch (with or without its '\n').
-  LineResult apply_line(std::shared_ptr<const std::string> line);
+  LineResult apply_line(std::shared_ptr<const std::string> line,
+                        CoreTime now = CoreTime::current());
 
   // A new stream for `request`. Sends it its first events (initial, resent and replayed) and
-  // returns its subscription id, or 0 when the stream was ended at once (410 Expired).
-  std::uint64_t attach(const WatchRequest& request, std::shared_ptr<StreamEndpoint> endpoint);
-  void detach(std::uint64_t subscription);
+  // returns its subscription id, or 0 when the stream was ended at once (410 Expired, or its
+  // WatchFilter has no valid filter). A named watcher's pending wake-ups are scheduled.
+  std::uint64_t attach(const WatchRequest& request, std::shared_ptr<StreamEndpoint> endpoint,
+                       CoreTime now = CoreTime::current());
+  void detach(std::uint64_t subscription, CoreTime now = CoreTime::current());
   // The same, by the endpoint the subscription was made with (no-op when it is not attached).
-  void detach(const StreamEndpoint* endpoint);
-  // Periodically: tells streams how far they were evaluated (bookmarks) and expires watcher
-  // records.
-  void tick(std::chrono::steady_clock::time_point now);
+  void detach(const StreamEndpoint* endpoint, CoreTime now = CoreTime::current());
+  // Periodically (every second): what run_due() does, then tells streams how far they were
+  // evaluated (bookmarks) and expires watcher records.
+  void tick(CoreTime now);
+  // Sends what is due at `now`: debounced events, resyncs and wake-ups; follows WatchFilter
+  // changes of filterRef streams.
+  void run_due(CoreTime now);
+  // When run_due() has something to do next (nullopt: nothing scheduled). O(streams).
+  std::optional<std::chrono::steady_clock::time_point> next_due() const;
+  // A new wake-up (from the WakeupBook): scheduled when its watcher is attached here and its
+  // resource is this informer's; otherwise ignored (the book keeps it for the watcher's return).
+  void offer_wakeup(const Wakeup& wakeup, CoreTime now);
   // Ends every stream (the informer stops).
-  void end_all(EndCause cause);
+  void end_all(EndCause cause, CoreTime now = CoreTime::current());
 
   // The body of the List answering `request` (a GET with filter): the cached objects that pass
   // the field selector and the filter on their first event.
@@ -119,6 +158,7 @@ class InformerCore {
   std::uint64_t resource_version() const { return window_.newest(); }
   std::size_t subscriptions() const { return subscriptions_.size(); }
   std::size_t watcher_records() const { return watchers_.size(); }
+  std::size_t scheduled_wakeups() const { return due_wakeups_.size(); }
   const ObjectCache& cache() const { return cache_; }
   const EventWindow& window() const { return window_; }
   const ResourceInfo& info() const { return info_; }
@@ -128,18 +168,50 @@ class InformerCore {
     std::shared_ptr<WatcherRecord> record;
     std::shared_ptr<StreamEndpoint> endpoint;
     std::uint64_t progress_posted = 0;
+    bool bookmarks = false;  // allowWatchBookmarks
+    std::optional<ResyncSchedule> resync;
+    std::shared_ptr<FilterBinding> counted_binding;  // whose `streams` counts this one
   };
+  using Subscriptions = std::map<std::uint64_t, Subscription>;
 
   std::shared_ptr<WatcherRecord> fresh_record(const WatchRequest& request,
                                               const StreamEndpoint& endpoint);
   void process_event(const filters::EventView& view, const std::shared_ptr<const std::string>& line,
-                     std::uint64_t rv);
+                     std::uint64_t rv, CoreTime now);
   // Decides one event for one record; appends what it admits to `out`.
   void evaluate(WatcherRecord& record, const filters::EventView& view,
                 const std::shared_ptr<const std::string>& line, std::uint64_t rv,
-                const std::string& key, std::vector<OutEvent>& out);
-  void evaluate_initial(WatcherRecord& record, std::vector<OutEvent>& out);
-  void send(Subscription& sub, std::vector<OutEvent> events, bool catch_up = false);
+                const std::string& key, std::vector<OutEvent>& out,
+                std::chrono::steady_clock::time_point now);
+  void evaluate_initial(WatcherRecord& record, std::vector<OutEvent>& out,
+                        std::chrono::steady_clock::time_point now);
+  // `synthetic`: the batch holds events of the proxy's own making (a BOOKMARK follows).
+  void send(Subscription& sub, std::vector<OutEvent> events, bool catch_up = false,
+            bool synthetic = false);
+  // The resourceVersion a BOOKMARK of the record's stream may carry: evaluated_through, but
+  // below a held (debounced) event, which was admitted and not sent yet.
+  static std::uint64_t progress(const WatcherRecord& record);
+  // The subscription is gone: its record detaches, its counters and wake-ups go.
+  void release(Subscription& sub, std::chrono::steady_clock::time_point now);
+  bool in_view(const WatcherRecord& record, const std::string& key) const;
+
+  // informer_core_schedule.cc: events of the proxy's own making, WatchFilter changes.
+  // False when the record's WatchFilter has no valid filter any more (the stream must end).
+  bool follow_binding(Subscription& sub, std::vector<OutEvent>& out, CoreTime now);
+  Subscriptions::iterator end_filter_invalid(Subscriptions::iterator it, CoreTime now);
+  void apply_settings(WatcherRecord& record, std::optional<std::chrono::milliseconds> resync,
+                      std::optional<std::chrono::milliseconds> debounce,
+                      std::vector<OutEvent>& out);
+  void sync_resync(Subscription& sub, std::chrono::steady_clock::time_point now);
+  void track_resync(Subscription& sub, const filters::EventView& view, const std::string& key);
+  void prime(WatcherRecord& record);
+  void flush_held(WatcherRecord& record, std::vector<Debouncer::Flush> flushes,
+                  std::vector<OutEvent>& out);
+  void resync_due(Subscription& sub, std::vector<OutEvent>& out,
+                  std::chrono::steady_clock::time_point now);
+  void wakeups_due(std::map<std::uint64_t, std::vector<OutEvent>>& batches, CoreTime now);
+  OutEvent synthetic_modified(WatcherRecord& record, const CachedObject& object,
+                              SyntheticReason reason);
 
   ResourceInfo info_;
   CoreOptions options_;
@@ -150,7 +222,8 @@ class InformerCore {
   ObjectCache cache_;
   EventWindow window_;
   WatcherRegistry watchers_;
-  std::map<std::uint64_t, Subscription> subscriptions_;
+  Subscriptions subscriptions_;
+  DueWakeups due_wakeups_;
   std::uint64_t next_subscription_ = 1;
 };
 

@@ -20,6 +20,9 @@
 #include "proxy/readiness_probe.h"
 #include "proxy/server.h"
 #include "proxy/tls_context.h"
+#include "proxy/wakeup_service.h"
+#include "proxy/watchfilter_catalog.h"
+#include "proxy/watchfilter_status_writer.h"
 
 namespace {
 
@@ -79,8 +82,18 @@ int run(const ProxyFlags& flags) {
   auto authenticator =
       std::make_shared<DelegatingAuthenticator>(authn_config, context->upstream, logger);
   auto authorizer = std::make_shared<DelegatingAuthorizer>(context->upstream, logger);
-  context->chain = std::make_shared<const HandlerChain>(health, counters, metrics, authenticator,
-                                                        authorizer);
+  // Wake-ups (POST .../namespaces/<ns>/wakeups): kept in a ConfigMap, delivered by the informers.
+  const std::string wakeups_namespace =
+      flags.wakeups_namespace.empty() ? default_wakeups_namespace() : flags.wakeups_namespace;
+  const auto wakeup_strand = net::make_strand(ioc);
+  auto wakeups = std::make_shared<WakeupRegistry>(
+      wakeup_strand,
+      std::make_shared<ConfigMapWakeupStore>(wakeup_strand, context->upstream, wakeups_namespace,
+                                             flags.wakeups_configmap),
+      logger);
+  context->chain = std::make_shared<const HandlerChain>(
+      health, counters, metrics, authenticator, authorizer,
+      std::make_shared<WakeupService>(wakeups, counters));
   context->logger = logger;
 
   FilteredServiceOptions filtered;
@@ -88,6 +101,7 @@ int run(const ProxyFlags& flags) {
   filtered.informer.core.window_bytes = flags.informer_window_bytes;
   filtered.informer.core.watcher_ttl = flags.watcher_ttl;
   filtered.informer.core.max_watchers = flags.max_watchers;
+  filtered.informer.core.wakeups = wakeups;
   filtered.informer.tick =
       std::min<std::chrono::steady_clock::duration>(std::chrono::seconds(1), flags.bookmark_interval);
   if (filtered.informer.tick <= std::chrono::steady_clock::duration::zero()) {
@@ -97,6 +111,14 @@ int run(const ProxyFlags& flags) {
   filtered.stream.queue_bytes = flags.stream_queue_bytes;
   filtered.stream.bookmark_interval = flags.bookmark_interval;
   filtered.stream.write_timeout = context->options.write_timeout;
+  // WatchFilters (docs/watchfilter.md): the catalog resolves filterRef, the writer keeps their
+  // status.
+  auto catalog = std::make_shared<WatchFilterCatalog>(ioc, context->upstream, logger,
+                                                      WatchFilterCatalog::Options{});
+  filtered.catalog = catalog;
+  auto status_writer = std::make_shared<WatchFilterStatusWriter>(
+      net::make_strand(ioc), context->upstream, catalog, logger,
+      flags.watchfilter_status_interval);
   context->filtered = std::make_shared<FilteredService>(ioc, context->upstream, logger, metrics,
                                                         counters, filtered);
   Server server(ioc, context, net::ip::tcp::endpoint(bind_address, flags.secure_port));
@@ -119,6 +141,9 @@ int run(const ProxyFlags& flags) {
   auto probe = std::make_shared<ReadinessProbe>(net::make_strand(ioc), context->upstream, health);
   authn_config->start();
   probe->start();
+  wakeups->start();
+  catalog->start();
+  status_writer->start();
   server.start();
 
   net::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -147,9 +172,12 @@ int run(const ProxyFlags& flags) {
     health->begin_shutdown();
     probe->stop();
     authn_config->stop();
+    wakeups->stop();
     server.stop();
     // Streams end with a last BOOKMARK; informers close their upstream watches.
     context->filtered->stop();
+    status_writer->stop();  // a last status write
+    catalog->stop();
     deadline = std::chrono::steady_clock::now() + kShutdownGrace;
     net::post(control, wait_drained);
   });

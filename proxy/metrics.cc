@@ -14,8 +14,22 @@ std::string_view end_cause_name(EndCause cause) {
       return "shutdown";
     case EndCause::kExpired:
       return "expired";
+    case EndCause::kFilterInvalid:
+      return "filter_invalid";
   }
   return "client_gone";
+}
+
+std::string_view synthetic_reason_name(SyntheticReason reason) {
+  switch (reason) {
+    case SyntheticReason::kResync:
+      return "resync";
+    case SyntheticReason::kWakeup:
+      return "wakeup";
+    case SyntheticReason::kOwner:
+      return "owner";
+  }
+  return "resync";
 }
 
 std::string escape_label_value(std::string_view v) {
@@ -117,6 +131,15 @@ std::string Metrics::render(const StatusCounters* status_counters) const {
     sample(out, "watchfilter_stream_disconnects_total",
            "cause=\"" + std::string(end_cause_name(static_cast<EndCause>(i))) + "\"",
            disconnects_[i].load());
+  }
+  header(out, "watchfilter_synthetic_events_total", "counter",
+         "Events the proxy made itself with the current object (resync, wake-up, owner), by "
+         "reason; they bypass the filter.");
+  for (std::size_t i = 0; i < kSyntheticReasonCount; ++i) {
+    sample(out, "watchfilter_synthetic_events_total",
+           "reason=\"" + std::string(synthetic_reason_name(static_cast<SyntheticReason>(i))) +
+               "\"",
+           synthetic_[i].load());
   }
 
   std::vector<std::shared_ptr<StreamMetrics>> live;

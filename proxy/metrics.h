@@ -15,9 +15,23 @@
 namespace watchfilter::proxy {
 
 // Why a filtered stream ended (watchfilter_stream_disconnects_total{cause}).
-enum class EndCause : std::uint8_t { kClientGone, kSlowClient, kTimeout, kShutdown, kExpired };
-inline constexpr std::size_t kEndCauseCount = 5;
+// kFilterInvalid: the stream's WatchFilter became invalid or was deleted.
+enum class EndCause : std::uint8_t {
+  kClientGone,
+  kSlowClient,
+  kTimeout,
+  kShutdown,
+  kExpired,
+  kFilterInvalid,
+};
+inline constexpr std::size_t kEndCauseCount = 6;
 std::string_view end_cause_name(EndCause cause);
+
+// Why the proxy sent an event of its own making, carrying the current object
+// (watchfilter_synthetic_events_total{reason}).
+enum class SyntheticReason : std::uint8_t { kResync, kWakeup, kOwner };
+inline constexpr std::size_t kSyntheticReasonCount = 3;
+std::string_view synthetic_reason_name(SyntheticReason reason);
 
 // One stream's series (labels stream and filter). Shared by the stream, its subscription and
 // its watcher record; the series disappears from /metrics when the last holder is gone, so
@@ -49,6 +63,12 @@ class Metrics {
   std::uint64_t disconnects(EndCause cause) const {
     return disconnects_[static_cast<std::size_t>(cause)].load(std::memory_order_relaxed);
   }
+  void count_synthetic(SyntheticReason reason, std::uint64_t n = 1) {
+    synthetic_[static_cast<std::size_t>(reason)].fetch_add(n, std::memory_order_relaxed);
+  }
+  std::uint64_t synthetic(SyntheticReason reason) const {
+    return synthetic_[static_cast<std::size_t>(reason)].load(std::memory_order_relaxed);
+  }
 
   // The events-observed counter of a resource (label resource, e.g. "configmaps" or
   // "deployments.apps"); the pointer stays valid for the life of the Metrics.
@@ -63,6 +83,7 @@ class Metrics {
 
  private:
   std::array<std::atomic<std::uint64_t>, kEndCauseCount> disconnects_{};
+  std::array<std::atomic<std::uint64_t>, kSyntheticReasonCount> synthetic_{};
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>> observed_;
   std::map<std::pair<std::string, std::string>, std::weak_ptr<StreamMetrics>> series_;

@@ -349,6 +349,8 @@ void Session::on_filtered_outcome(FilteredService::Outcome outcome) {
         request_.version(), false, ctx_->chain->counters()));
   }
   auto& plan = std::get<FilteredService::StreamPlan>(outcome);
+  // filterRef: the stream runs the request bound to its WatchFilter.
+  if (plan.request) filtered_request_ = plan.request;
   if (ctx_->logger->v(2)) {
     ctx_->logger->info(std::string(request_.method_string()) + " " +
                        std::string(request_.target()) + " -> 200 (filtered watch stream)");

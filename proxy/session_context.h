@@ -19,9 +19,10 @@ struct SessionOptions {
   // One write to the client. A client that stops reading a watch for this long is cut off,
   // which also closes its upstream stream.
   std::chrono::steady_clock::duration write_timeout = std::chrono::seconds(30);
-  // Only GET/HEAD are forwarded and their bodies are ignored; 3 MiB is kube-apiserver's own limit
-  // and leaves room for the POSTs (TokenReview, SAR) of later issues.
-  std::uint64_t body_limit = 3 * 1024 * 1024;
+  // The only bodies the proxy reads are Wakeup creations (at most 64 KiB, wakeup_create.h);
+  // GET/HEAD bodies are ignored. Bounding every body there keeps what an unauthenticated client
+  // can make us buffer small (the body is read before authentication). Beyond: 413.
+  std::uint64_t body_limit = 64 * 1024;
   std::uint32_t header_limit = 1024 * 1024;
 };
 

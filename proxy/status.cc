@@ -29,6 +29,14 @@ std::string_view reason_name(StatusReason reason) {
       return "ServiceUnavailable";
     case StatusReason::kTimeout:
       return "Timeout";
+    case StatusReason::kAlreadyExists:
+      return "AlreadyExists";
+    case StatusReason::kUnsupportedMediaType:
+      return "UnsupportedMediaType";
+    case StatusReason::kInvalid:
+      return "Invalid";
+    case StatusReason::kTooManyRequests:
+      return "TooManyRequests";
   }
   return "InternalError";
 }
@@ -53,6 +61,14 @@ http::status reason_code(StatusReason reason) {
       return http::status::service_unavailable;
     case StatusReason::kTimeout:
       return http::status::gateway_timeout;
+    case StatusReason::kAlreadyExists:
+      return http::status::conflict;
+    case StatusReason::kUnsupportedMediaType:
+      return http::status::unsupported_media_type;
+    case StatusReason::kInvalid:
+      return http::status::unprocessable_entity;
+    case StatusReason::kTooManyRequests:
+      return http::status::too_many_requests;
   }
   return http::status::internal_server_error;
 }
@@ -87,6 +103,18 @@ std::string status_json(StatusReason reason, std::string_view message,
     field("name", details->name);
     field("group", details->group);
     field("kind", details->kind);
+    if (!details->causes.empty()) {
+      w.Key("causes");
+      w.StartArray();
+      for (const StatusCause& cause : details->causes) {
+        w.StartObject();
+        field("reason", cause.reason);
+        field("message", cause.message);
+        field("field", cause.field);
+        w.EndObject();
+      }
+      w.EndArray();
+    }
     w.EndObject();
   }
   w.Key("code");

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace watchfilter::proxy {
 
@@ -22,8 +23,13 @@ enum class StatusReason : std::uint8_t {
   kInternalError,          // 500
   kServiceUnavailable,     // 503
   kTimeout,                // 504
+  // The API's own resources (wakeups); appended so that earlier values keep their index.
+  kAlreadyExists,         // 409
+  kUnsupportedMediaType,  // 415
+  kInvalid,               // 422
+  kTooManyRequests,       // 429
 };
-inline constexpr std::size_t kStatusReasonCount = 9;
+inline constexpr std::size_t kStatusReasonCount = 13;
 
 std::string_view reason_name(StatusReason reason);
 boost::beast::http::status reason_code(StatusReason reason);
@@ -42,11 +48,20 @@ class StatusCounters {
   std::array<std::atomic<std::uint64_t>, kStatusReasonCount> counts_{};
 };
 
+// metav1.StatusCause: one field error of a 422 Invalid (reason "FieldValueRequired", message
+// "Required value", field "spec.watcher"), which clients show per field.
+struct StatusCause {
+  std::string reason;
+  std::string message;
+  std::string field;
+};
+
 // metav1.StatusDetails (the fields the proxy sets; empty ones are left out, as upstream does).
 struct StatusDetails {
   std::string name;
   std::string group;
   std::string kind;
+  std::vector<StatusCause> causes = {};  // default: aggregate initializers may leave it out
 };
 
 // `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":...,

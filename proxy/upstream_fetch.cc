@@ -103,4 +103,16 @@ void post_upstream(UpstreamClient& client, net::any_io_executor executor,
            nullptr);
 }
 
+void patch_upstream(UpstreamClient& client, net::any_io_executor executor,
+                    const std::string& target, std::string json_body, std::size_t body_limit,
+                    std::function<void(FetchResult)> handler) {
+  UpstreamRequest request = make_own_upstream_request(client, target);
+  request.method(http::verb::patch);
+  request.set(http::field::content_type, "application/merge-patch+json");
+  request.body() = std::move(json_body);
+  request.prepare_payload();
+  exchange(client, std::move(executor), std::move(request), body_limit, std::move(handler),
+           nullptr);
+}
+
 }  // namespace watchfilter::proxy

@@ -36,4 +36,10 @@ void post_upstream(UpstreamClient& client, boost::asio::any_io_executor executor
                    const std::string& target, std::string json_body, std::size_t body_limit,
                    std::function<void(FetchResult)> handler);
 
+// PATCHes `target` with a JSON merge patch (Content-Type application/merge-patch+json) as the
+// proxy and reads the whole answer, like fetch_upstream.
+void patch_upstream(UpstreamClient& client, boost::asio::any_io_executor executor,
+                    const std::string& target, std::string json_body, std::size_t body_limit,
+                    std::function<void(FetchResult)> handler);
+
 }  // namespace watchfilter::proxy

@@ -3,6 +3,8 @@
 #include <charconv>
 
 #include "filters/compile.h"
+#include "proxy/go_duration.h"
+#include "proxy/watchfilter_ref.h"
 
 namespace watchfilter::proxy {
 namespace {
@@ -60,9 +62,18 @@ std::variant<WatchRequest, std::string> parse_watch_request(
   const auto* filter_ref = find_param(params, "filterRef");
   if (filter && filter_ref) return "filter and filterRef are mutually exclusive";
   if (filter_ref) {
-    return "filterRef is not supported yet: pass the expression in the filter parameter";
-  }
-  if (filter) {
+    auto ref = parse_watchfilter_ref(*filter_ref);
+    if (!ref) {
+      return "invalid filterRef \"" + *filter_ref +
+             "\": want <namespace>/<name> of a WatchFilter (watchfilters.watchfilter.io)";
+    }
+    r.filter_ref = ref->to_string();
+    // The watcher-record identity of a named stream (the informer core resets a record whose
+    // filter_source differs): the reference, not the expression, so that a watcher keeps its
+    // state across reconnects even after the WatchFilter's expression changed (the binding
+    // swaps the filter itself). `filter` stays null until FilteredService resolves the ref.
+    r.filter_source = "filterRef=" + r.filter_ref;
+  } else if (filter) {
     auto compiled = filters::compile(*filter);
     if (!compiled) return compiled.error->to_string();
     r.filter_source = *filter;
@@ -129,6 +140,21 @@ std::variant<WatchRequest, std::string> parse_watch_request(
     auto b = parse_bool(*v);
     if (!b) return "invalid sendInitialEvents \"" + *v + "\": want true or false";
     r.send_initial_events = *b;
+  }
+  // Periods and windows of the proxy's own events (docs/proxy.md "Resync, debounce, wake-ups").
+  if (const auto* v = find_param(params, "resync"); v && !v->empty()) {
+    auto d = parse_go_duration(*v);
+    if (!d || *d < std::chrono::seconds(1)) {
+      return "invalid resync \"" + *v + "\": want a duration of at least 1s, like 30s or 5m";
+    }
+    r.resync = *d;
+  }
+  if (const auto* v = find_param(params, "debounce"); v && !v->empty()) {
+    auto d = parse_go_duration(*v);
+    if (!d || d->count() <= 0) {
+      return "invalid debounce \"" + *v + "\": want a positive duration, like 500ms or 2s";
+    }
+    r.debounce = *d;
   }
 
   // kube-apiserver's ValidateListOptions, for the combinations we serve.

@@ -1,21 +1,28 @@
 #include "proxy/watcher_registry.h"
 
+#include <algorithm>
+
 namespace watchfilter::proxy::informer {
 
-void AdmittedLog::append(std::uint64_t rv, std::shared_ptr<const std::string> line) {
+void AdmittedLog::append(std::uint64_t rv, std::shared_ptr<const std::string> line,
+                         bool positioned) {
   bytes_ += line->size();
-  events_.push_back({rv, std::move(line)});
+  events_.push_back({{rv, std::move(line)}, positioned});
   while (events_.size() > 1 && (events_.size() > max_events_ || bytes_ > max_bytes_)) {
-    complete_after_ = std::max(complete_after_, events_.front().rv);
-    bytes_ -= events_.front().line->size();
+    const Logged& front = events_.front();
+    // A positioned event is resent on a resume from its own position, so losing it makes that
+    // position incomplete too.
+    complete_after_ = std::max(complete_after_, front.event.rv + (front.positioned ? 1 : 0));
+    bytes_ -= front.event.line->size();
     events_.pop_front();
   }
 }
 
 void AdmittedLog::drop_through(std::uint64_t rv) {
   // Initial events are logged in resourceVersion order too, so the log is sorted.
-  while (!events_.empty() && events_.front().rv <= rv) {
-    bytes_ -= events_.front().line->size();
+  while (!events_.empty() && (events_.front().event.rv < rv ||
+                              (events_.front().event.rv == rv && !events_.front().positioned))) {
+    bytes_ -= events_.front().event.line->size();
     events_.pop_front();
   }
   complete_after_ = std::max(complete_after_, rv);
@@ -24,7 +31,7 @@ void AdmittedLog::drop_through(std::uint64_t rv) {
 std::vector<WindowEvent> AdmittedLog::after(std::uint64_t rv) const {
   std::vector<WindowEvent> out;
   for (const auto& e : events_) {
-    if (e.rv > rv) out.push_back(e);
+    if (e.event.rv > rv || (e.positioned && e.event.rv == rv)) out.push_back(e.event);
   }
   return out;
 }

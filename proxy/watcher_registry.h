@@ -5,13 +5,16 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "filters/filter_state.h"
+#include "proxy/debouncer.h"
 #include "proxy/event_window.h"
 #include "proxy/field_selector.h"
+#include "proxy/filter_binding.h"
 #include "proxy/metrics.h"
 
 namespace watchfilter::proxy::informer {
@@ -20,12 +23,16 @@ namespace watchfilter::proxy::informer {
 // admitted (and so counted as delivered by the filter state) but perhaps never written.
 // Bounded like the informer's window; `complete_after()` is the resourceVersion after which
 // the log holds every admitted event.
+//
+// A debounced event flushed later is logged at the stream's position when it was sent
+// (`positioned`), which an event the client read just before it may share; a resume from
+// exactly that position gets it again (never fewer events, at worst one twice).
 class AdmittedLog {
  public:
   AdmittedLog(std::size_t max_events, std::size_t max_bytes)
       : max_events_(max_events == 0 ? 1 : max_events), max_bytes_(max_bytes) {}
 
-  void append(std::uint64_t rv, std::shared_ptr<const std::string> line);
+  void append(std::uint64_t rv, std::shared_ptr<const std::string> line, bool positioned = false);
   // The client confirmed everything through `rv` (it resumed from there).
   void drop_through(std::uint64_t rv);
   // The events to send again to a client resuming from `rv`, in order.
@@ -36,9 +43,13 @@ class AdmittedLog {
   std::size_t bytes() const { return bytes_; }
 
  private:
+  struct Logged {
+    WindowEvent event;
+    bool positioned = false;
+  };
   std::size_t max_events_;
   std::size_t max_bytes_;
-  std::deque<WindowEvent> events_;
+  std::deque<Logged> events_;
   std::size_t bytes_ = 0;
   std::uint64_t complete_after_ = 0;
 };
@@ -46,7 +57,9 @@ class AdmittedLog {
 // What the proxy keeps per named watcher (the `watcher` parameter) across reconnects: the
 // filter's per-object state, which objects passed the field selector, the resourceVersion
 // through which events were evaluated, and the admitted-events log. Anonymous streams have a
-// record too, owned by their subscription alone. Confined to the informer's strand.
+// record too, owned by their subscription alone. A record of a filterRef stream follows its
+// WatchFilter (`binding`): filter, resync and debounce change with it. Confined to the
+// informer's strand.
 struct WatcherRecord {
   WatcherRecord(std::string id, std::string filter_source,
                 std::shared_ptr<const FieldSelector> selector,
@@ -68,6 +81,14 @@ struct WatcherRecord {
   std::uint64_t attached_subscription = 0;  // 0: detached
   std::chrono::steady_clock::time_point detached_at{};
   std::shared_ptr<StreamMetrics> metrics;
+  // filterRef: the WatchFilter and the generation of it this record runs (nullopt: not yet
+  // compared with the binding).
+  std::shared_ptr<FilterBinding> binding;
+  std::optional<std::uint64_t> binding_generation;
+  std::optional<std::chrono::milliseconds> resync;  // the period its streams resync at
+  // Held events survive a reconnect of a named watcher: they were admitted and are flushed on
+  // the stream that resumes.
+  std::optional<Debouncer> debounce;
 };
 
 // Named watcher records of one informer, kept for a TTL after their stream ended and bounded in

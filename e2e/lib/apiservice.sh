@@ -59,12 +59,15 @@ EOK
 }
 
 # start_aggregated_proxy NAME [flags...]: the proxy behind the APIService, on $CP_NODE_IP:8443.
+# Outside a Pod there is no ServiceAccount namespace file, so the wake-ups ConfigMap's namespace
+# (where manifests/wakeups-rbac.yaml grants the rights) is given explicitly.
 start_aggregated_proxy() {
   local name=$1; shift
   [[ -x $WF_PROXY ]] || fail "proxy binary $WF_PROXY not built"
   t_bg "$name" "$WF_PROXY" --kubeconfig "$AS_DIR/proxy.kubeconfig" \
     --bind-address "$CP_NODE_IP" --secure-port "$AS_PORT" \
-    --tls-cert-file "$AS_DIR/serving.crt" --tls-private-key-file "$AS_DIR/serving.key" --v 2 "$@"
+    --tls-cert-file "$AS_DIR/serving.crt" --tls-private-key-file "$AS_DIR/serving.key" --v 2 \
+    --wakeups-namespace "$AS_NS" "$@"
   wait_for 20 aggregated_proxy_ready || { tail -n 20 "$CP_DIR/logs/$name.log" >&2; fail "$name did not become ready"; }
 }
 aggregated_proxy_ready() { [[ $(cp_exec curl -q -sk -m 2 "https://$CP_NODE_IP:$AS_PORT/readyz" 2>/dev/null) == ok ]]; }

@@ -30,7 +30,7 @@ cp_kubectl get --raw /apis/stream.watchfilter.io/v1alpha1 | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 assert d["kind"] == "APIResourceList" and d["groupVersion"] == "stream.watchfilter.io/v1alpha1", d
-assert [r["name"] for r in d["resources"]] == ["proxy"], d' || fail "discovery document through the aggregator"
+assert [r["name"] for r in d["resources"]] == ["proxy", "wakeups"], d' || fail "discovery document through the aggregator"
 # kube-aggregator asked /apis for aggregated discovery v2, got our APIGroupList and fell back to
 # the group version document.
 grep -q 'GET /apis$' "$CP_DIR/logs/proxy-aggregated.log" ||

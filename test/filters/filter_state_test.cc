@@ -116,5 +116,26 @@ TEST(FilterStateTest, InitialEventsFromBareObjects) {
   EXPECT_FALSE(s.decide(parser.parse_event(R"({"type":"MODIFIED","object":{"metadata":{"uid":"u"},"spec":{"a":1}}})")).deliver);
 }
 
+// What the proxy sends on its own (resync, wake-up, a debounced event) is what the client has:
+// the next event is compared with it, and no outlier observation is made.
+TEST(FilterStateTest, RememberRecordsADeliveryWithoutDeciding) {
+  Stream s("changed(spec) || delta(status.n) >= 5 || oldObject.spec.x != spec.x");
+  EXPECT_TRUE(s.deliver(event("ADDED", "u1", R"("spec":{"x":1},"status":{"n":0})")));
+  EventParser parser;
+  const auto counters = s.state().counters();
+  s.state().remember(
+      parser.parse_event(event("MODIFIED", "u1", R"("spec":{"x":2},"status":{"n":4})")));
+  EXPECT_EQ(s.state().counters().evaluated, counters.evaluated);
+  // Compared with the remembered version: same spec, n moved by 4 since it.
+  EXPECT_FALSE(s.deliver(event("MODIFIED", "u1", R"("spec":{"x":2},"status":{"n":8})")));
+  EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("spec":{"x":2},"status":{"n":9})")));
+  // An object never delivered becomes known: its next unchanged version is not a first event.
+  s.state().remember(parser.parse_event(event("MODIFIED", "u2", R"("spec":{"x":1},"status":{"n":0})")));
+  EXPECT_FALSE(s.deliver(event("MODIFIED", "u2", R"("spec":{"x":1},"status":{"n":0})")));
+  // DELETED forgets.
+  s.state().remember(parser.parse_event(event("DELETED", "u2", R"("spec":{"x":1},"status":{"n":0})")));
+  EXPECT_TRUE(s.deliver(event("MODIFIED", "u2", R"("spec":{"x":1},"status":{"n":0})")));
+}
+
 }  // namespace
 }  // namespace watchfilter::filters

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "host/wasm_backend.h"
+
 namespace watchfilter::host {
 namespace {
 
@@ -25,6 +27,7 @@ class SupervisorTest : public ::testing::Test {
     options.max_instances = 8;
     options.max_memory_bytes = 16ull << 20;
     runtime_ = std::make_unique<WasmRuntime>(options);
+    backend_ = std::make_unique<WasmBackend>(*runtime_, services_);
     auto config = std::make_shared<HostConfig>();
     config->host_name = "h";
     config->idle_unload = std::chrono::milliseconds(300);
@@ -34,12 +37,13 @@ class SupervisorTest : public ::testing::Test {
       ChildSpec child;
       child.name = name;
       child.wasm = TEST_CHILD_WASM;
-      child.watches.push_back({"/api/v1/namespaces/ns7/configmaps", "changed(data)", "", "", ""});
+      child.watches.push_back(
+          {"/api/v1/namespaces/ns7/configmaps", "changed(data)", "", "", "", ""});
       config->children.push_back(child);
     }
     config_ = config;
     supervisor_ = std::make_unique<ChildSupervisor>(
-        config_, *runtime_, services_, std::make_shared<const proxy::Logger>(0, stderr),
+        config_, *backend_, std::make_shared<const proxy::Logger>(0, stderr),
         [this](const WakeupRequest& w) { wakeups_.push_back(w); });
     supervisor_->start();
   }
@@ -47,6 +51,7 @@ class SupervisorTest : public ::testing::Test {
   std::unique_ptr<WasmRuntime> runtime_;
   std::shared_ptr<const HostConfig> config_;
   NullServices services_;
+  std::unique_ptr<WasmBackend> backend_;
   std::vector<WakeupRequest> wakeups_;  // worker thread; read after drain()
   std::unique_ptr<ChildSupervisor> supervisor_;
 };
@@ -62,10 +67,13 @@ TEST_F(SupervisorTest, LoadsLazilyAndUnloadsWhenIdle) {
   EXPECT_TRUE(m[0].loaded);
   EXPECT_EQ(m[1].loads, 0u);
   EXPECT_EQ(m[0].cold_start.count, 1u);
+  EXPECT_EQ(m[0].events, std::vector<std::uint64_t>{2});
+  EXPECT_GT(m[0].memory_bytes, 0u);  // resident while loaded
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   m = supervisor_->metrics();
   EXPECT_FALSE(m[0].loaded);
   EXPECT_EQ(m[0].unloads, 1u);
+  EXPECT_EQ(m[0].memory_bytes, 0u);
   EXPECT_GT(m[0].memory_bytes_max, 0u);
 }
 
@@ -75,6 +83,8 @@ TEST_F(SupervisorTest, RequeueBecomesAWakeupRequest) {
   ASSERT_EQ(wakeups_.size(), 1u);
   EXPECT_EQ(wakeups_[0].watcher_id, "h.b.0");
   EXPECT_EQ(wakeups_[0].namespace_, "ns7");
+  EXPECT_EQ(wakeups_[0].object, "c");
+  EXPECT_FALSE(wakeups_[0].cluster_scoped);
   EXPECT_EQ(wakeups_[0].after, std::chrono::milliseconds(1500));
 }
 

@@ -6,6 +6,7 @@
 
 #include "host/child_instance.h"
 #include "host/declared_watches.h"
+#include "host/wasm_backend.h"
 #include "host/wasm_runtime.h"
 #include "proxy/config_error.h"
 
@@ -77,6 +78,19 @@ TEST_F(ExamplesTest, PerconaWritesTheTopologyAndAsksForAResync) {
   EXPECT_NE(services_.requests[1].body.find(R"("uid":"u-1")"), std::string::npos);
 }
 
+TEST_F(ExamplesTest, PerconaDeclaresItsFilteredWatch) {
+  HostConfig config =
+      parse_host_config("children:\n- name: percona\n  wasm: " + std::string(PERCONA_WASM) +
+                            "\n  env: {CLUSTER_NAMESPACE: shop}\n",
+                        "/");
+  WasmBackend backend(runtime_, services_);
+  resolve_declared_watches(config, backend);
+  ASSERT_EQ(config.children[0].watches.size(), 1u);
+  EXPECT_EQ(config.children[0].watches[0].resource,
+            "/apis/example.watchfilter.io/v1/namespaces/shop/clusters");
+  EXPECT_EQ(config.children[0].watches[0].filter, "changed(spec) || delta(status.size) >= 1");
+}
+
 TEST_F(ExamplesTest, WatchesDeclaredByTheModuleFillTheChildrenFile) {
   HostConfig config = parse_host_config(R"(
 children:
@@ -88,7 +102,8 @@ children:
   watches: [{resource: /api/v1/namespaces/x/configmaps}]
 )",
                                         "/");
-  resolve_declared_watches(config, runtime_, services_);
+  WasmBackend backend(runtime_, services_);
+  resolve_declared_watches(config, backend);
   ASSERT_EQ(config.children[0].watches.size(), 1u);
   EXPECT_EQ(config.children[0].watches[0].resource,
             "/apis/example.watchfilter.io/v1/namespaces/ring-3/rings");
@@ -98,7 +113,7 @@ children:
 
   HostConfig undeclared = parse_host_config(
       "children:\n- name: t\n  wasm: " + std::string(TEST_CHILD_WASM) + "\n", "/");
-  EXPECT_THROW(resolve_declared_watches(undeclared, runtime_, services_), proxy::ConfigError);
+  EXPECT_THROW(resolve_declared_watches(undeclared, backend), proxy::ConfigError);
 }
 
 }  // namespace

@@ -74,6 +74,24 @@ TEST(HostConfigTest, WatchesMayBeLeftToTheModule) {
   EXPECT_THROW(parse_declared_watches("not json [", "a"), proxy::ConfigError);
 }
 
+TEST(HostConfigTest, ResyncIsPassedToTheProxy) {
+  HostConfig c = parse_host_config(
+      "children:\n- {name: a, wasm: a.wasm, watches: [{resource: /api/v1/namespaces/a/pods, "
+      "filter: changed(spec), resync: 1m30s}]}",
+      "/");
+  EXPECT_EQ(c.children[0].watches[0].resync, "1m30s");
+  EXPECT_EQ(watch_target(c.children[0].watches[0], "w", ""),
+            "/apis/stream.watchfilter.io/v1alpha1/proxy/api/v1/namespaces/a/pods"
+            "?watch=true&allowWatchBookmarks=true&watcher=w&filter=changed%28spec%29&resync=1m30s");
+  auto declared =
+      parse_declared_watches(R"j([{"resource":"/api/v1/namespaces/a/pods","resync":"10s"}])j", "a");
+  EXPECT_EQ(declared[0].resync, "10s");
+  EXPECT_THROW(parse_host_config("children:\n- {name: a, wasm: a.wasm, watches: [{resource: "
+                                 "/api/v1/pods, resync: soon}]}",
+                                 "/"),
+               proxy::ConfigError);
+}
+
 TEST(HostConfigTest, Units) {
   EXPECT_EQ(parse_bytes("64Mi"), 64ull << 20);
   EXPECT_EQ(parse_bytes("1G"), 1000000000ull);

@@ -72,6 +72,19 @@ TEST(FlagsTest, BadValues) {
   }
 }
 
+TEST(FlagsTest, WakeupsConfigMap) {
+  const ProxyFlags defaults = parse({});
+  EXPECT_EQ(defaults.wakeups_configmap, "watchfilter-wakeups");
+  EXPECT_EQ(defaults.wakeups_namespace, "");  // the Pod's namespace, resolved at startup
+  const ProxyFlags f = parse({"--wakeups-configmap=wf.wakeups", "--wakeups-namespace", "ops"});
+  EXPECT_EQ(f.wakeups_configmap, "wf.wakeups");
+  EXPECT_EQ(f.wakeups_namespace, "ops");
+  EXPECT_THROW(parse({"--wakeups-namespace=Ops"}), FlagError);
+  EXPECT_THROW(parse({"--wakeups-namespace=a.b"}), FlagError);
+  EXPECT_THROW(parse({"--wakeups-configmap=-x"}), FlagError);
+  EXPECT_NE(help_text("watchfilter-proxy").find("--wakeups-configmap name"), std::string::npos);
+}
+
 TEST(FlagsTest, HelpListsEveryFlag) {
   const std::string help = help_text("watchfilter-proxy");
   for (const char* flag :

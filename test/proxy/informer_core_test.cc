@@ -4,113 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include "filters/compile.h"
-#include "proxy/informer_core.h"
-#include "proxy/url_query.h"
-#include "proxy/watch_events.h"
+#include "test/proxy/core_test_support.h"
 
 namespace watchfilter::proxy::informer {
 namespace {
-
-struct FakeEndpoint : StreamEndpoint {
-  std::vector<OutEvent> events;
-  std::uint64_t progress = 0;
-  int deliveries = 0;
-  std::optional<EndCause> ended;
-  std::string final_line;
-
-  void deliver(std::vector<OutEvent> e, std::uint64_t through) override {
-    ++deliveries;
-    for (auto& x : e) events.push_back(std::move(x));
-    progress = through;
-  }
-  void end(EndCause cause, std::shared_ptr<const std::string> line) override {
-    ended = cause;
-    if (line) final_line = *line;
-  }
-  std::vector<std::string> lines() const {
-    std::vector<std::string> out;
-    for (const auto& e : events) out.push_back(*e.line);
-    return out;
-  }
-  // "TYPE name data.k" per event, for readable expectations.
-  std::vector<std::string> summary() const {
-    std::vector<std::string> out;
-    for (const auto& e : events) {
-      filters::EventParser p;
-      auto v = p.parse_event(*e.line);
-      std::string s(filters::event_type_name(v.type()));
-      s += " " + std::string(v.name());
-      auto k = v.lookup(filters::CompiledPath::make(
-          filters::Path{{filters::PathSegment::field("data"), filters::PathSegment::field("k")}}));
-      if (k.kind == filters::Kind::kString) s += " " + std::string(k.text);
-      out.push_back(s);
-    }
-    return out;
-  }
-};
-
-std::string cm(const std::string& name, std::uint64_t rv, const std::string& k,
-               const std::string& label = "a") {
-  return R"({"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":")" + name +
-         R"(","namespace":"default","uid":"uid-)" + name + R"(","resourceVersion":")" +
-         std::to_string(rv) + R"(","labels":{"l":")" + label + R"("}},"data":{"k":")" + k +
-         R"("}})";
-}
-// A LIST item: no kind/apiVersion, as kube-apiserver lists built-in types.
-std::string item(const std::string& name, std::uint64_t rv, const std::string& k) {
-  std::string o = cm(name, rv, k);
-  return "{" + o.substr(o.find(R"("metadata")"));
-}
-std::shared_ptr<const std::string> ev(const std::string& type, const std::string& object) {
-  return std::make_shared<const std::string>(event_line(type, object));
-}
-
-WatchRequest request(std::string filter, std::string query = "") {
-  WatchRequest r;
-  r.path.version = "v1";
-  r.path.resource = "configmaps";
-  r.watch = true;
-  r.filter_source = filter;
-  r.filter = filters::compile(filter.empty() ? "true" : filter).filter;
-  EXPECT_TRUE(r.filter) << filter;
-  auto params = parse_query(query);
-  auto fs = FieldSelector::parse(find_param(*params, "fieldSelector")
-                                     ? *find_param(*params, "fieldSelector")
-                                     : std::string());
-  r.field_selector = std::make_shared<const FieldSelector>(std::get<FieldSelector>(fs));
-  if (auto* rv = find_param(*params, "resourceVersion")) {
-    r.rv_mode = RvMode::kExact;
-    r.resource_version = std::stoull(*rv);
-  }
-  if (auto* w = find_param(*params, "watcher")) r.watcher_id = *w;
-  if (find_param(*params, "sendInitialEvents")) r.send_initial_events = true;
-  return r;
-}
-
-class InformerCoreTest : public ::testing::Test {
- protected:
-  InformerCoreTest() : core(info(), options(), std::make_shared<Metrics>()) {}
-  static ResourceInfo info() { return {"", "v1", "configmaps", "ConfigMap", true}; }
-  static CoreOptions options() {
-    CoreOptions o;
-    o.window_events = 8;
-    return o;
-  }
-  void load(std::vector<std::string> items, std::uint64_t rv) {
-    core.load(core.to_listed(items), rv);
-  }
-  void apply(const std::string& type, const std::string& object) {
-    auto r = core.apply_line(ev(type, object));
-    ASSERT_EQ(r.kind, InformerCore::LineKind::kEvent) << r.message;
-  }
-  std::shared_ptr<FakeEndpoint> attach(const WatchRequest& r) {
-    auto e = std::make_shared<FakeEndpoint>();
-    core.attach(r, e);
-    return e;
-  }
-  InformerCore core;
-};
 
 TEST_F(InformerCoreTest, InitialEventsCarryKindAndApiVersionLikeTheWatch) {
   load({item("b", 11, "1"), item("a", 10, "1")}, 12);
@@ -174,7 +71,7 @@ TEST_F(InformerCoreTest, NamedWatcherResendsUnwrittenAdmittedEventsWithoutReeval
   ASSERT_EQ(first->summary(),
             (std::vector<std::string>{"ADDED a 1", "MODIFIED a 2", "MODIFIED a 3"}));
   // The client read only through rv 11 (rv 12 was queued, never written) and left.
-  core.detach(first.get());
+  core.detach(first.get(), now);
   apply("MODIFIED", cm("a", 13, "3", "relabelled"));  // suppressed for the record's state
   apply("MODIFIED", cm("a", 14, "4"));
   auto second = attach(request("changed(data)", "watcher=w1&resourceVersion=11"));
@@ -189,7 +86,7 @@ TEST_F(InformerCoreTest, AnonymousResumeStartsFresh) {
   load({item("a", 10, "1")}, 10);
   auto first = attach(request("changed(data)"));
   apply("MODIFIED", cm("a", 11, "2"));
-  core.detach(first.get());
+  core.detach(first.get(), now);
   apply("MODIFIED", cm("a", 12, "2", "x"));
   auto second = attach(request("changed(data)", "resourceVersion=11"));
   // No watcher id: no memory of what was delivered, rv 12 is a first event.
@@ -199,7 +96,7 @@ TEST_F(InformerCoreTest, AnonymousResumeStartsFresh) {
 TEST_F(InformerCoreTest, WatcherWithADifferentFilterStartsOver) {
   load({item("a", 10, "1")}, 10);
   auto first = attach(request("changed(data)", "watcher=w"));
-  core.detach(first.get());
+  core.detach(first.get(), now);
   auto second = attach(request("changed(metadata.labels)", "watcher=w&resourceVersion=10"));
   EXPECT_TRUE(second->events.empty());
   EXPECT_FALSE(second->ended);
@@ -261,12 +158,12 @@ TEST_F(InformerCoreTest, BookmarksAdvanceProgressOfSuppressingStreams) {
   auto s = attach(request("changed(data)"));
   apply("MODIFIED", cm("a", 11, "1", "x"));
   EXPECT_EQ(s->progress, 10u);  // suppressed: not posted per event
-  core.tick(std::chrono::steady_clock::now());
+  core.tick(now);
   EXPECT_EQ(s->progress, 11u);
   auto r = core.apply_line(std::make_shared<const std::string>(
       R"({"type":"BOOKMARK","object":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"resourceVersion":"40"}}})"));
   EXPECT_EQ(r.kind, InformerCore::LineKind::kBookmark);
-  core.tick(std::chrono::steady_clock::now());
+  core.tick(now);
   EXPECT_EQ(s->progress, 40u);
   EXPECT_EQ(core.resource_version(), 40u);
   // A client resuming from the bookmark's rv is inside the window.

@@ -1,5 +1,6 @@
 // A Percona-style child: a database operator whose custom resource (a Cluster) carries the
-// desired size in spec and the observed size in status. Its watch in the children file is
+// desired size in spec and the observed size in status. It declares its watch (Clusters of
+// $CLUSTER_NAMESPACE, default db) with the filter
 //   changed(spec) || delta(status.size) >= 1
 // so status heartbeats that do not move the size never wake it, and it asks for a resync every
 // $RESYNC_SECONDS (default 60) with a requeue, which the host turns into a server-side wake-up
@@ -7,6 +8,7 @@
 // a ConfigMap <name>-topology, the stand-in for the StatefulSet a real operator would manage.
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "watchfilter/sdk/controller.h"
 
@@ -15,6 +17,7 @@ namespace wf = watchfilter::sdk;
 namespace {
 
 const wf::Resource kConfigMaps{"", "v1", "configmaps"};
+const wf::Resource kClusters{"example.watchfilter.io", "v1", "clusters"};
 
 std::chrono::milliseconds resync_period() {
   const char* v = std::getenv("RESYNC_SECONDS");
@@ -65,6 +68,15 @@ wf::Result reconcile(const wf::Event& event, wf::Client& client) {
   return wf::Result::requeue(resync_period());
 }
 
+std::vector<wf::Watch> watches() {
+  const char* ns = std::getenv("CLUSTER_NAMESPACE");
+  wf::Watch watch;
+  watch.resource = kClusters.path(ns && *ns ? ns : "db");
+  watch.filter = "changed(spec) || delta(status.size) >= 1";
+  return {watch};
+}
+
 }  // namespace
 
 WATCHFILTER_CONTROLLER(reconcile)
+WATCHFILTER_WATCHES(watches)

@@ -1,7 +1,8 @@
 #pragma once
 // The raw host ABI, version 1 (docs/abi.md). Children normally use controller.h instead.
-// Compiles for wasm32-wasi (imports from module "watchfilter") and natively, where a shim
-// (native_shim.h, not yet written) provides the same functions.
+// Compiles for wasm32-wasi (imports from module "watchfilter") and natively, where the shim in
+// sdk/native/ provides the same functions in-process (docs/host.md, "Debugging a child
+// natively").
 
 #include <cstdint>
 
@@ -22,10 +23,15 @@ enum class LogLevel : std::int32_t { kDebug = 0, kInfo = 1, kWarning = 2, kError
 
 // Where kube_request puts the response body: allocated with the child's watchfilter_allocate,
 // owned by the child afterwards (free() it).
+// In wasm32 a pointer is the u32 offset the host writes, so the layout is {u32 ptr, u32 len};
+// natively it is a real pointer.
 struct Buffer {
-  std::uint32_t ptr;
+  char* ptr;
   std::uint32_t len;
 };
+#if defined(__wasm__)
+static_assert(sizeof(Buffer) == 8, "the host writes {u32 ptr, u32 len}");
+#endif
 
 }  // namespace watchfilter::sdk::abi
 
@@ -58,5 +64,10 @@ WATCHFILTER_EXPORT("watchfilter_reconcile")
 std::int64_t watchfilter_reconcile(char* event, std::uint32_t len);
 // Optional (WATCHFILTER_WATCHES in controller.h): the child's watches as a JSON array, packed as
 // (ptr << 32) | len; called once on a throwaway instance when the children file lists none.
+#if defined(__wasm__)
 WATCHFILTER_EXPORT("watchfilter_watches") std::int64_t watchfilter_watches();
+#else
+// Natively a pointer does not fit in that packing: the same JSON, NUL-terminated.
+const char* watchfilter_watches_json();
+#endif
 }

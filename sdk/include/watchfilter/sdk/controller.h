@@ -89,15 +89,14 @@ struct Resource {
 class Client {
  public:
   Response request(abi::Method method, std::string_view path, std::string_view body = {}) {
-    abi::Buffer out{0, 0};
+    abi::Buffer out{nullptr, 0};
     Response r;
     r.status = watchfilter_kube_request(static_cast<std::int32_t>(method), path.data(),
                                         static_cast<std::uint32_t>(path.size()), body.data(),
                                         static_cast<std::uint32_t>(body.size()), &out);
-    if (out.ptr != 0) {
-      char* p = reinterpret_cast<char*>(static_cast<std::uintptr_t>(out.ptr));
-      r.body.assign(p, out.len);
-      std::free(p);
+    if (out.ptr != nullptr) {
+      r.body.assign(out.ptr, out.len);
+      std::free(out.ptr);
     }
     return r;
   }
@@ -135,6 +134,7 @@ struct Watch {
   std::string filter;    // expression (docs/filters.md), empty: every event
   std::string label_selector;
   std::string field_selector;
+  std::string resync;  // optional: the stream's resync period on the proxy, a Go duration ("5m")
 };
 
 namespace detail {
@@ -152,7 +152,8 @@ inline bool decode_event(std::string_view text, Event& ev) {
   ev.object = e.take("object");
   return true;
 }
-inline std::int64_t encode_watches(const std::vector<Watch>& watches) {
+// The JSON array of watchfilter_watches; stays valid while the host reads it.
+inline const std::string& watches_json(const std::vector<Watch>& watches) {
   json::Value list = json::Value::array();
   for (const Watch& w : watches) {
     json::Value item = json::Value::object();
@@ -160,10 +161,15 @@ inline std::int64_t encode_watches(const std::vector<Watch>& watches) {
     if (!w.filter.empty()) item.set("filter", w.filter);
     if (!w.label_selector.empty()) item.set("labelSelector", w.label_selector);
     if (!w.field_selector.empty()) item.set("fieldSelector", w.field_selector);
+    if (!w.resync.empty()) item.set("resync", w.resync);
     list.push_back(std::move(item));
   }
-  static std::string text;  // stays valid while the host reads it
+  static std::string text;
   text = list.dump();
+  return text;
+}
+inline std::int64_t encode_watches(const std::vector<Watch>& watches) {
+  const std::string& text = watches_json(watches);
   return static_cast<std::int64_t>(
       (static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(text.data())) << 32) |
       text.size());
@@ -192,7 +198,14 @@ inline std::int64_t encode_result(const Result& r) {
   }
 
 // Defines the optional watchfilter_watches export from `fn` (std::vector<Watch> fn()).
+#if defined(__wasm__)
 #define WATCHFILTER_WATCHES(fn)                            \
   extern "C" std::int64_t watchfilter_watches() {          \
     return watchfilter::sdk::detail::encode_watches(fn()); \
   }
+#else
+#define WATCHFILTER_WATCHES(fn)                                  \
+  extern "C" const char* watchfilter_watches_json() {            \
+    return watchfilter::sdk::detail::watches_json(fn()).c_str(); \
+  }
+#endif

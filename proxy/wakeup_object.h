@@ -1,0 +1,46 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/wakeup_book.h"
+
+namespace watchfilter::proxy {
+
+// A Wakeup (stream.watchfilter.io/v1alpha1) as the API answers it and the store keeps it: the
+// part the informers deliver (Wakeup, the book's contract) plus what only the API shows.
+struct WakeupObject {
+  // wakeup.namespace_name is the *object's* namespace: "" when spec.clusterScoped.
+  Wakeup wakeup;
+  std::string namespace_name;  // metadata.namespace: the Wakeup's own namespace
+  std::string generate_name;
+  std::string uid;
+  bool cluster_scoped = false;
+  std::string after;  // spec.after as given, or ""
+  std::string at;     // spec.at as given, or ""
+};
+
+// The object as JSON, compact, fields in a fixed order:
+// {"apiVersion":"stream.watchfilter.io/v1alpha1","kind":"Wakeup","metadata":{"name",
+//  "generateName","namespace","uid","creationTimestamp"},"spec":{"watcher","object","resource",
+//  "clusterScoped","after","at"},"status":{"due"}}; empty optional fields are left out.
+// creationTimestamp has seconds (metav1.Time), status.due milliseconds (the store keeps the
+// exact moment across a restart).
+std::string wakeup_json(const WakeupObject& object);
+
+// Reads what wakeup_json wrote (the store's values). nullopt when a field needed for delivery
+// (name, namespace, spec.watcher, spec.object, status.due) is missing or malformed.
+std::optional<WakeupObject> wakeup_from_json(std::string_view json);
+
+// {"apiVersion":"stream.watchfilter.io/v1alpha1","kind":"WakeupList","metadata":{},"items":[...]}
+std::string wakeup_list_json(const std::vector<WakeupObject>& items);
+
+// RFC 3339 in UTC: "2026-11-23T19:07:05Z", or with milliseconds "2026-11-23T19:07:05.250Z".
+std::string format_rfc3339(std::chrono::system_clock::time_point t, bool milliseconds);
+// Go's time.RFC3339 (and RFC3339Nano) layout: "2006-01-02T15:04:05[.fraction](Z|+07:00)".
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+
+}  // namespace watchfilter::proxy

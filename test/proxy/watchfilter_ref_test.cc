@@ -1,0 +1,72 @@
+// filterRef=<namespace>/<name>: the reference's shape, and how a request carries it.
+
+#include "proxy/watchfilter_ref.h"
+
+#include <gtest/gtest.h>
+
+#include "proxy/resource_path.h"
+#include "proxy/url_query.h"
+#include "proxy/watch_request.h"
+
+namespace watchfilter::proxy {
+namespace {
+
+std::variant<WatchRequest, std::string> parse(std::string_view target) {
+  auto q = target.find('?');
+  auto path = parse_resource_path(target.substr(0, q));
+  EXPECT_TRUE(path);
+  auto params = parse_query(target.substr(q + 1));
+  EXPECT_TRUE(params);
+  return parse_watch_request(*path, *params);
+}
+
+TEST(WatchFilterRefTest, AcceptsNamespaceSlashName) {
+  auto ref = parse_watchfilter_ref("db/mongo-changes.v2");
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->namespace_name, "db");
+  EXPECT_EQ(ref->name, "mongo-changes.v2");
+  EXPECT_EQ(ref->to_string(), "db/mongo-changes.v2");
+}
+
+TEST(WatchFilterRefTest, RejectsWhatKubernetesCouldNotName) {
+  for (const char* bad : {"", "mongo", "/mongo", "db/", "db/a/b", "Db/mongo", "db/Mongo", "db/-x",
+                          "db/x-", "db.x/y", "db/x..y", "db/x_y", "db /x"}) {
+    EXPECT_FALSE(parse_watchfilter_ref(bad)) << bad;
+  }
+  EXPECT_FALSE(parse_watchfilter_ref(std::string(64, 'a') + "/x"));  // a label: 63 at most
+  EXPECT_TRUE(parse_watchfilter_ref(std::string(63, 'a') + "/x"));
+}
+
+TEST(WatchFilterRefTest, GetAttributesNameTheWatchFilter) {
+  auto a = watchfilter_get_attributes({"db", "mongo"});
+  EXPECT_TRUE(a.resource_request);
+  EXPECT_EQ(a.verb, "get");
+  EXPECT_EQ(a.api_group, "watchfilter.io");
+  EXPECT_EQ(a.resource, "watchfilters");
+  EXPECT_EQ(a.namespace_name, "db");
+  EXPECT_EQ(a.name, "mongo");
+  EXPECT_EQ(watchfilter_not_found_message({"db", "mongo"}),
+            "watchfilters.watchfilter.io \"mongo\" not found");
+}
+
+TEST(WatchFilterRefTest, RequestCarriesTheRefAsItsIdentity) {
+  auto r = std::get<WatchRequest>(
+      parse("/api/v1/namespaces/d/configmaps?watch=1&filterRef=db%2Fmongo&watcher=w1"));
+  EXPECT_EQ(r.filter_ref, "db/mongo");
+  // A named watcher keeps its state across reconnects whatever the expression is now.
+  EXPECT_EQ(r.filter_source, "filterRef=db/mongo");
+  EXPECT_EQ(r.filter, nullptr);  // resolved by FilteredService, never guessed
+  EXPECT_EQ(r.watcher_id, "w1");
+}
+
+TEST(WatchFilterRefTest, MalformedRefIsABadRequest) {
+  auto e = std::get<std::string>(parse("/api/v1/configmaps?watch=1&filterRef=mongo"));
+  EXPECT_EQ(e,
+            "invalid filterRef \"mongo\": want <namespace>/<name> of a WatchFilter "
+            "(watchfilters.watchfilter.io)");
+  EXPECT_EQ(std::get<std::string>(parse("/api/v1/configmaps?filter=true&filterRef=db/x")),
+            "filter and filterRef are mutually exclusive");
+}
+
+}  // namespace
+}  // namespace watchfilter::proxy
