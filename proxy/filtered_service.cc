@@ -73,7 +73,7 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
         });
   }
 
-  discovery_->lookup(request->path, [this, request, reply_to, status_reply,
+  discovery_->lookup(request->path, [this, request, executor, reply_to, status_reply,
                                      relay_reply](Discovery::Result found) {
     if (!found.resource) {
       return reply_to(status_reply(
@@ -104,8 +104,8 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
     }
     auto shared_lease = std::shared_ptr<informer::InformerLease>(std::move(lease));
     auto informer = shared_lease->shared();
-    informer->when_synced([request, reply_to, relay_reply, status_reply, shared_lease,
-                           informer, get,
+    informer->when_synced([this, request, executor, reply_to, relay_reply, status_reply,
+                           shared_lease, informer, get,
                            info](std::optional<informer::SyncFailure> failure) mutable {
       if (failure) return reply_to(relay_reply(failure->status, std::move(failure->body)));
       if (get) {
@@ -126,8 +126,20 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
           reply_to(relay_reply(200, std::move(body)));
         });
       }
+      // A WatchFilter with owned resources: their informers have listed before the stream
+      // starts, so that owner events flow from its start.
+      const auto definition = request->binding ? request->binding->current() : nullptr;
+      if (definition && !definition->owned.empty()) {
+        auto owned = std::make_shared<OwnedWatches>(
+            discovery_, registry_, logger_, OwnedWatches::Primary{informer, info, request},
+            definition, executor);
+        return owned->prepare([reply_to, shared_lease, info,
+                               request](std::shared_ptr<OwnedWatches> ready) {
+          reply_to(StreamPlan{shared_lease, info, request, std::move(ready)});
+        });
+      }
       // The stream holds the lease from now on.
-      reply_to(StreamPlan{std::move(shared_lease), info, request});
+      reply_to(StreamPlan{std::move(shared_lease), info, request, nullptr});
     });
   });
 }

@@ -12,6 +12,7 @@
 #include "proxy/discovery.h"
 #include "proxy/informer_registry.h"
 #include "proxy/metrics.h"
+#include "proxy/owned_watches.h"
 #include "proxy/status.h"
 #include "proxy/watch_request.h"
 #include "proxy/watch_stream.h"
@@ -46,6 +47,9 @@ class FilteredService {
     // The request the stream runs: the one given to serve(), or for filterRef its copy bound
     // to the WatchFilter (binding, filter, resync, debounce).
     std::shared_ptr<const WatchRequest> request;
+    // The WatchFilter's owned resources (null: none), ready to start() once the stream is;
+    // the stream holds it while it runs.
+    std::shared_ptr<OwnedWatches> owned;
   };
   using Reply = boost::beast::http::response<boost::beast::http::string_body>;
   using Outcome = std::variant<Reply, StreamPlan>;

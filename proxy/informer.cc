@@ -71,6 +71,26 @@ void Informer::wakeup_added(const Wakeup& wakeup) {
   });
 }
 
+void Informer::wake_owner(std::weak_ptr<StreamEndpoint> endpoint, std::string owner_key,
+                          std::string owner_uid,
+                          std::shared_ptr<const std::string> owned_annotation_json) {
+  net::post(strand_, [self = shared_from_this(), endpoint = std::move(endpoint),
+                      owner_key = std::move(owner_key), owner_uid = std::move(owner_uid),
+                      annotation = std::move(owned_annotation_json)]() mutable {
+    auto stream = endpoint.lock();
+    if (self->stopped_ || !stream) return;
+    self->core_.wake_owner(stream.get(), owner_key, owner_uid, std::move(annotation),
+                           CoreTime::current());
+    self->arm_due();  // a debounced owner event is held
+  });
+}
+
+void Informer::read_cache(std::function<void(const ObjectCache&)> reader) {
+  net::post(strand_, [self = shared_from_this(), reader = std::move(reader)] {
+    reader(self->core_.cache());
+  });
+}
+
 void Informer::arm_due() {
   if (stopped_) return;
   const auto due = core_.next_due();

@@ -83,6 +83,14 @@ class Informer : public std::enable_shared_from_this<Informer>, public WakeupTar
   // WakeupTarget: from any thread; scheduled on the strand.
   void wakeup_added(const Wakeup& wakeup) override;
 
+  // Owned resources (proxy/owned_watches.h), from any thread. InformerCore::wake_owner on the
+  // strand, for `endpoint` (nothing once it is gone).
+  void wake_owner(std::weak_ptr<StreamEndpoint> endpoint, std::string owner_key,
+                  std::string owner_uid, std::shared_ptr<const std::string> owned_annotation_json);
+  // Runs `reader` on the strand with the current objects. Always posted, never run inline: a
+  // caller on this strand may be inside the core (a StreamEndpoint's deliver()).
+  void read_cache(std::function<void(const ObjectCache&)> reader);
+
   const InformerKey& key() const { return key_; }
   const ResourceInfo& info() const { return info_; }
 

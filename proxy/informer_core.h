@@ -142,6 +142,16 @@ class InformerCore {
   // A new wake-up (from the WakeupBook): scheduled when its watcher is attached here and its
   // resource is this informer's; otherwise ignored (the book keeps it for the watcher's return).
   void offer_wakeup(const Wakeup& wakeup, CoreTime now);
+  // Owned resources (WatchFilter spec.owned; informer_core_owned.cc): a secondary's admitted
+  // change wakes its owner on `endpoint`'s stream. When that stream is attached here and has
+  // the object `owner_key` (in its field selector's view, with uid `owner_uid` unless that is
+  // empty), it gets a synthetic MODIFIED with the current object, bypassing its filter, under
+  // the rules of the other synthetic events (position, BOOKMARK after, filter state, debounce:
+  // a woken owner counts as an admitted event). `owned_annotation_json` (null: none) becomes
+  // metadata.annotations["watchfilter.io/owned"] of the object the event carries.
+  void wake_owner(const StreamEndpoint* endpoint, const std::string& owner_key,
+                  std::string_view owner_uid,
+                  std::shared_ptr<const std::string> owned_annotation_json, CoreTime now);
   // Ends every stream (the informer stops).
   void end_all(EndCause cause, CoreTime now = CoreTime::current());
 

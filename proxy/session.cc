@@ -360,6 +360,10 @@ void Session::on_filtered_outcome(FilteredService::Outcome outcome) {
       filtered_request_, plan.info, request_.version(), request_.keep_alive(),
       [self = shared_from_this()](bool keep_alive) { self->on_stream_done(keep_alive); });
   watch_stream_->start(std::move(plan.lease));
+  if (plan.owned) {
+    plan.owned->start(watch_stream_);
+    watch_stream_->hold(std::move(plan.owned));
+  }
 }
 
 void Session::on_stream_done(bool keep_alive) {

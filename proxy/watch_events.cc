@@ -93,6 +93,44 @@ std::string with_resource_version(std::string_view object, std::uint64_t rv) {
   return out;
 }
 
+std::string with_annotation(std::string_view object, std::string_view key,
+                            std::string_view value) {
+  const std::size_t metadata = find_member(object, skip_ws(object, 0), "metadata");
+  if (metadata == npos || object[metadata] != '{') return std::string(object);
+  const std::string member = json_string(key) + ":" + json_string(value);
+  auto splice = [&](std::size_t from, std::size_t to, std::string_view text) {
+    std::string out;
+    out.reserve(object.size() + text.size());
+    out.append(object.substr(0, from));
+    out += text;
+    out.append(object.substr(to));
+    return out;
+  };
+  // `key` without escapes finds the member (annotation keys are qualified names: no escapes).
+  const std::size_t annotations = find_member(object, metadata, "annotations");
+  if (annotations == npos || object[annotations] != '{') {
+    if (annotations != npos) {  // null
+      const std::size_t end = skip_value(object, annotations);
+      if (end == npos) return std::string(object);
+      return splice(annotations, end, "{" + member + "}");
+    }
+    // Absent: a new annotations object first in metadata.
+    const std::size_t first = skip_ws(object, metadata + 1);
+    const bool empty = first < object.size() && object[first] == '}';
+    return splice(metadata + 1, metadata + 1,
+                  "\"annotations\":{" + member + "}" + (empty ? "" : ","));
+  }
+  const std::size_t existing = find_member(object, annotations, key);
+  if (existing != npos) {
+    const std::size_t end = skip_value(object, existing);
+    if (end == npos) return std::string(object);
+    return splice(existing, end, json_string(value));
+  }
+  const std::size_t first = skip_ws(object, annotations + 1);
+  const bool empty = first < object.size() && object[first] == '}';
+  return splice(annotations + 1, annotations + 1, member + (empty ? "" : ","));
+}
+
 std::string json_string(std::string_view s) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);

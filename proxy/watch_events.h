@@ -38,6 +38,12 @@ std::string with_type_meta(std::string_view item, std::string_view kind,
 // has no metadata.resourceVersion string.
 std::string with_resource_version(std::string_view object, std::uint64_t rv);
 
+// `object` with metadata.annotations[`key`] set to the string `value` (replacing the key's value,
+// adding the key, or creating metadata.annotations); every other byte unchanged. For owner
+// events of owned resources (watchfilter.io/owned). Returns the bytes unchanged when the object
+// has no metadata object.
+std::string with_annotation(std::string_view object, std::string_view key, std::string_view value);
+
 // JSON string literal for `s` (quotes included).
 std::string json_string(std::string_view s);
 

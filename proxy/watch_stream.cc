@@ -77,6 +77,11 @@ void WatchStream::start(std::shared_ptr<informer::InformerLease> lease) {
   lease_->informer().attach(request_, shared_from_this());
 }
 
+void WatchStream::hold(std::shared_ptr<void> companion) {
+  if (ending_ || finished_) return;
+  companions_.push_back(std::move(companion));
+}
+
 void WatchStream::deliver(std::vector<informer::OutEvent> events,
                           std::uint64_t evaluated_through) {
   net::post(socket_.get_executor(), [self = shared_from_this(), events = std::move(events),
@@ -208,6 +213,7 @@ void WatchStream::begin_end(EndCause cause, std::shared_ptr<const std::string> f
   }
   final_line_ = std::move(final_line);
   if (lease_) lease_->informer().detach(shared_from_this());
+  companions_.clear();
   update_gauge();
   do_write();
 }
@@ -255,6 +261,7 @@ void WatchStream::finish(bool keep_alive) {
     lease_->informer().detach(shared_from_this());
     lease_.reset();
   }
+  companions_.clear();
   if (counted_) {
     metrics_->streams.fetch_sub(1);
     metrics_->count_disconnect(cause_);

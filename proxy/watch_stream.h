@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "proxy/informer_core.h"
 #include "proxy/informer_registry.h"
@@ -50,6 +51,9 @@ class WatchStream : public informer::StreamEndpoint,
 
   // On the session's strand: writes the response header and subscribes to the informer.
   void start(std::shared_ptr<informer::InformerLease> lease);
+  // On the session's strand: `companion` (e.g. the stream's OwnedWatches) lives until the
+  // stream ends.
+  void hold(std::shared_ptr<void> companion);
   // On the session's strand.
   void client_gone();
   void shutdown();
@@ -85,6 +89,7 @@ class WatchStream : public informer::StreamEndpoint,
   bool keep_alive_;
   Done done_;
   std::shared_ptr<informer::InformerLease> lease_;
+  std::vector<std::shared_ptr<void>> companions_;
 
   StreamQueue queue_;
   BookmarkPolicy bookmarks_;

@@ -52,6 +52,10 @@ std::shared_ptr<const FilterDefinition> make_definition(const WatchFilterSpec& s
   d->resync = spec.resync;
   d->debounce = spec.debounce;
   d->include_owned = spec.include_owned;
+  for (const auto& owned : spec.owned) {
+    d->owned.push_back({owned.resource.group, owned.resource.version, owned.resource.resource,
+                        owned.label_selector, owned.filter_source, owned.filter});
+  }
   return d;
 }
 
