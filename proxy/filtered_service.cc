@@ -5,6 +5,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "proxy/filter_ref_binding.h"
+#include "proxy/owned_authorization.h"
 
 namespace watchfilter::proxy {
 
@@ -130,13 +131,32 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
       // starts, so that owner events flow from its start.
       const auto definition = request->binding ? request->binding->current() : nullptr;
       if (definition && !definition->owned.empty()) {
-        auto owned = std::make_shared<OwnedWatches>(
-            discovery_, registry_, logger_, OwnedWatches::Primary{informer, info, request},
-            definition, executor);
-        return owned->prepare([reply_to, shared_lease, info,
-                               request](std::shared_ptr<OwnedWatches> ready) {
-          reply_to(StreamPlan{shared_lease, info, request, std::move(ready)});
-        });
+        auto start_owned = [this, executor, reply_to, shared_lease, informer, info, request,
+                            definition] {
+          auto owned = std::make_shared<OwnedWatches>(
+              discovery_, registry_, logger_, OwnedWatches::Primary{informer, info, request},
+              definition, executor);
+          owned->prepare([reply_to, shared_lease, info,
+                          request](std::shared_ptr<OwnedWatches> ready) {
+            reply_to(StreamPlan{shared_lease, info, request, std::move(ready)});
+          });
+        };
+        if (!request->caller) return start_owned();
+        // Nobody reads through the proxy what they could not read directly: the owned
+        // resources reach this stream too (their changes, with includeOwned their objects).
+        return authorize_owned(
+            *request->caller, *definition, request->path.namespace_name, executor,
+            [reply_to, status_reply, start_owned, request](std::optional<OwnedDenial> denial) {
+              if (!denial) return start_owned();
+              const StatusDetails details{"", denial->attributes.api_group,
+                                          denial->attributes.resource};
+              reply_to(status_reply(StatusReason::kForbidden,
+                                    forbidden_message(request->caller->user, denial->attributes,
+                                                      denial->reason) +
+                                        " (an owned resource of WatchFilter " +
+                                        request->filter_ref + ")",
+                                    &details));
+            });
       }
       // The stream holds the lease from now on.
       reply_to(StreamPlan{std::move(shared_lease), info, request, nullptr});

@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "proxy/api_documents.h"
+#include "proxy/owned_authorization.h"
 #include "proxy/watchfilter_ref.h"
 
 namespace watchfilter::proxy {
@@ -250,9 +251,15 @@ void HandlerChain::after_authentication(const ClientRequest& request,
               *parse_watchfilter_ref(f->request->filter_ref));
           return authorizer_->authorize(
               who, ref, executor,
-              [who, ref, deny, decision = std::move(decision),
+              [this, who, ref, deny, decision = std::move(decision),
                done = std::move(done)](AuthorizationDecision d) mutable {
                 if (!d.allowed) return done(deny(who, ref, d));
+                // The WatchFilter may name owned resources: the service asks about those.
+                auto& serve = std::get<ServeFromInformer>(decision);
+                auto bound = std::make_shared<WatchRequest>(*serve.request);
+                bound->caller = std::make_shared<const CallerAuthorization>(
+                    CallerAuthorization{who, authorizer_});
+                serve.request = std::move(bound);
                 done(std::move(decision));
               });
         }

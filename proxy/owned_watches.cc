@@ -251,12 +251,6 @@ void OwnedWatches::entry_done() {
   if (done) done(shared_from_this());
 }
 
-std::size_t OwnedWatches::ready() const {
-  std::lock_guard lock(mutex_);
-  return static_cast<std::size_t>(
-      std::count_if(entries_.begin(), entries_.end(), [](const Entry& e) { return e.lease; }));
-}
-
 std::shared_ptr<const WatchRequest> OwnedWatches::entry_request(const Entry& entry,
                                                                 bool resume) const {
   const WatchRequest& primary = *primary_.request;

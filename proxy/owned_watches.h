@@ -2,6 +2,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <cstddef>
+#include <string>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -57,9 +58,6 @@ class OwnedWatches : public std::enable_shared_from_this<OwnedWatches> {
   // Subscribes the ready entries; owners are woken on `stream`, the primary's endpoint.
   void start(std::weak_ptr<informer::StreamEndpoint> stream);
 
-  // Entries that are being watched (after prepare()).
-  std::size_t ready() const;
-
  private:
   class Forwarder;
   struct Target;
@@ -81,7 +79,7 @@ class OwnedWatches : public std::enable_shared_from_this<OwnedWatches> {
   std::shared_ptr<const FilterDefinition> definition_;
   boost::asio::any_io_executor executor_;
   // prepare() fills entries_ from several strands; start() and the destructor run after it.
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::vector<Entry> entries_;
   std::size_t pending_ = 0;
   std::function<void(std::shared_ptr<OwnedWatches>)> done_;

@@ -32,7 +32,8 @@ std::string with_type_meta(std::string_view item, std::string_view kind,
                            std::string_view api_version);
 
 // `object` (an object's JSON bytes) with the value of its metadata.resourceVersion replaced by
-// `rv`, every other byte unchanged. The one place the proxy writes into an object: a DELETED
+// `rv`, every other byte unchanged. One of the two places the proxy writes into an object
+// (with_annotation is the other): a DELETED
 // synthesized after a relist carries the last known object at the LIST's resourceVersion, so
 // that resourceVersions in a stream never go down. Returns the bytes unchanged when the object
 // has no metadata.resourceVersion string.

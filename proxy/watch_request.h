@@ -17,6 +17,8 @@
 
 namespace watchfilter::proxy {
 
+struct CallerAuthorization;  // proxy/owned_authorization.h
+
 // How a request chose its starting point (watch) or freshness (list).
 enum class RvMode : std::uint8_t {
   kUnset,  // resourceVersion absent or ""
@@ -36,6 +38,9 @@ struct WatchRequest {
   // into `binding` (and `filter`, `resync`, `debounce` from the WatchFilter's current spec).
   std::string filter_ref;
   std::shared_ptr<FilterBinding> binding;
+  // Set by the handler chain on filterRef requests: the WatchFilter's spec.owned resources are
+  // authorized for the caller when the stream starts (FilteredService).
+  std::shared_ptr<const CallerAuthorization> caller;
   // resync=<duration> / debounce=<duration> (Go duration syntax), or the WatchFilter's spec.
   std::optional<std::chrono::milliseconds> resync;
   std::optional<std::chrono::milliseconds> debounce;

@@ -25,7 +25,8 @@ struct GroupVersionResource {
   auto operator<=>(const GroupVersionResource&) const = default;
 };
 
-// One entry of spec.owned (forwarded by the proxy when spec.includeOwned is true).
+// One entry of spec.owned: a secondary resource whose admitted changes wake their owner's
+// stream (proxy/owned_watches.h).
 struct OwnedResourceSpec {
   GroupVersionResource resource;
   std::string filter_source = "true";  // spec.owned[i].filter, "true" when absent
