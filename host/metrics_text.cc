@@ -8,17 +8,6 @@
 namespace watchfilter::host {
 namespace {
 
-void header(std::string& out, const char* name, const char* type, const char* help) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
 
 void sample(std::string& out, const char* name, const std::string& labels, std::uint64_t value) {
   out += name;
@@ -45,7 +34,7 @@ std::string bound(std::uint64_t us) {
 void per_child(std::string& out, const std::vector<std::string>& labels, const char* name,
                const char* type, const char* help, const std::vector<ChildMetrics>& children,
                const std::function<std::uint64_t(const ChildMetrics&)>& value) {
-  header(out, name, type, help);
+  proxy::append_metric_header(out, name, type, help);
   for (std::size_t i = 0; i < children.size(); ++i)
     sample(out, name, labels[i], value(children[i]));
 }
@@ -53,7 +42,7 @@ void per_child(std::string& out, const std::vector<std::string>& labels, const c
 void histogram(std::string& out, const std::vector<std::string>& labels, const char* name,
                const char* help, const std::vector<ChildMetrics>& children,
                DurationStat ChildMetrics::*stat) {
-  header(out, name, "histogram", help);
+  proxy::append_metric_header(out, name, "histogram", help);
   const std::string bucket = std::string(name) + "_bucket";
   for (std::size_t i = 0; i < children.size(); ++i) {
     const DurationStat& d = children[i].*stat;
@@ -81,7 +70,7 @@ std::string render_host_metrics(const HostConfig& config, const std::vector<Chil
   std::string out;
   out.reserve(1024 + children.size() * 4096);
 
-  header(out, "watchfilter_host_watch_events_total", "counter",
+  proxy::append_metric_header(out, "watchfilter_host_watch_events_total", "counter",
          "Events received on a child's filtered watch stream (its watcher id on the proxy).");
   for (std::size_t i = 0; i < children.size() && i < config.children.size(); ++i)
     for (std::size_t w = 0; w < children[i].events.size(); ++w)
@@ -130,10 +119,10 @@ std::string render_host_metrics(const HostConfig& config, const std::vector<Chil
             "1 once the child is disabled after repeated stops.", children,
             [](const ChildMetrics& m) { return m.disabled ? 1 : 0; });
 
-  header(out, "watchfilter_host_events_queued", "gauge",
+  proxy::append_metric_header(out, "watchfilter_host_events_queued", "gauge",
          "Events delivered and not yet taken by the worker.");
   out += "watchfilter_host_events_queued " + std::to_string(queued) + "\n";
-  header(out, "process_resident_memory_bytes", "gauge", "Resident memory of the host (VmRSS).");
+  proxy::append_metric_header(out, "process_resident_memory_bytes", "gauge", "Resident memory of the host (VmRSS).");
   out += "process_resident_memory_bytes " + std::to_string(rss_bytes) + "\n";
   return out;
 }

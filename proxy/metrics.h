@@ -92,5 +92,8 @@ class Metrics {
 
 // Prometheus label value escaping: backslash, double quote and newline.
 std::string escape_label_value(std::string_view v);
+// The "# HELP" and "# TYPE" lines of one metric family (Prometheus text format 0.0.4).
+void append_metric_header(std::string& out, std::string_view name, std::string_view type,
+                          std::string_view help);
 
 }  // namespace watchfilter::proxy

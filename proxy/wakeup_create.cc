@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "proxy/go_duration.h"
+#include "proxy/watch_request.h"
 
 namespace watchfilter::proxy {
 namespace {
@@ -119,16 +120,6 @@ void note_unknown(const Value& object, std::initializer_list<std::string_view> k
     for (auto k : known) found = found || k == key;
     if (!found) unknown.push_back(std::string(prefix) + std::string(key));
   }
-}
-
-bool valid_watcher(std::string_view id) {
-  if (id.empty() || id.size() > 253) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '.' || c == '_' || c == ':' || c == '/';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 // path.ValidatePathSegmentName: what any object name must satisfy to appear in a URL.
@@ -322,7 +313,7 @@ std::variant<WakeupCreated, WakeupCreateError> parse_wakeup_create(const WakeupC
     if (!present("watcher") || spec->FindMember("watcher")->value.IsString()) {
       errors.required("spec.watcher", "the `watcher` id of the stream to wake");
     }
-  } else if (!valid_watcher(o.wakeup.watcher)) {
+  } else if (!valid_watcher_id(o.wakeup.watcher)) {
     errors.invalid("spec.watcher", o.wakeup.watcher,
                    "must be 1-253 characters of A-Z, a-z, 0-9, '-', '.', '_', ':' and '/'");
   }

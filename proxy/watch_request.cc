@@ -25,6 +25,9 @@ std::optional<std::uint64_t> parse_uint(std::string_view v) {
   return out;
 }
 
+
+}  // namespace
+
 bool valid_watcher_id(std::string_view id) {
   if (id.empty() || id.size() > 253) return false;
   for (char c : id) {
@@ -34,8 +37,6 @@ bool valid_watcher_id(std::string_view id) {
   }
   return true;
 }
-
-}  // namespace
 
 bool WatchRequest::wants_initial_events() const {
   if (send_initial_events) return *send_initial_events;

@@ -57,6 +57,9 @@ struct WatchRequest {
   bool wants_initial_events() const;
 };
 
+// A `watcher` id: 1 to 253 letters, digits and -._:/ (it appears in metrics and wake-ups).
+bool valid_watcher_id(std::string_view id);
+
 // True when the query names one of the parameters that make the proxy serve the request from
 // an informer (filter, filterRef, watcher); other requests are passed through unchanged.
 bool has_informer_params(const std::vector<QueryParam>& params);
