@@ -13,10 +13,6 @@
 namespace watchfilter::host {
 namespace {
 
-// Bodies a child may send or receive; larger ones are refused, not truncated.
-constexpr std::uint32_t kMaxRequestBytes = 3u << 20;
-constexpr std::uint32_t kMaxLogBytes = 16u << 10;
-
 ChildInstance& child_of(wasmtime_caller_t* caller) {
   return *static_cast<ChildInstance*>(wasmtime_context_get_data(wasmtime_caller_context(caller)));
 }
@@ -66,7 +62,7 @@ wasm_trap_t* kube_request_import(void*, wasmtime_caller_t* caller, const wasmtim
   KubeRequest request;
   request.method = args[0].of.i32;
   std::uint32_t out_ptr = u32(5);
-  if (u32(2) > 8192 || u32(4) > kMaxRequestBytes)
+  if (!request_within_limits(u32(2), u32(4)))
     return trap("watchfilter.kube_request: request too large");
   if (!read_span(caller, u32(1), u32(2), request.path) ||
       !read_span(caller, u32(3), u32(4), request.body))
@@ -82,7 +78,7 @@ wasm_trap_t* kube_request_import(void*, wasmtime_caller_t* caller, const wasmtim
 
   std::uint32_t body_ptr = 0;
   std::uint32_t body_len = 0;
-  if (!response.body.empty() && response.body.size() <= kMaxRequestBytes) {
+  if (!response.body.empty() && response.body.size() <= kMaxBodyBytes) {
     wasmtime_extern_t item;
     if (!wasmtime_caller_export_get(caller, "watchfilter_allocate", 20, &item) ||
         item.kind != WASMTIME_EXTERN_FUNC)

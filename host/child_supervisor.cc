@@ -1,7 +1,5 @@
 #include "host/child_supervisor.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -19,17 +17,6 @@ std::uint64_t process_rss_bytes() {
 }
 
 namespace {
-
-// metadata.<field> of the event's object; "" when it has none.
-std::string event_metadata(const std::string& line, std::string_view field) {
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(line);
-  simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc)) return {};
-  std::string_view value;
-  if (doc.at_pointer("/object/metadata/" + std::string(field)).get_string().get(value)) return {};
-  return std::string(value);
-}
 
 std::string fmt(const char* format, double a, double b = 0, double c = 0) {
   char buf[96];
@@ -59,11 +46,11 @@ void ChildSupervisor::start() {
   worker_ = std::thread([this] { run(); });
 }
 
-void ChildSupervisor::deliver(std::size_t child, std::size_t watch, std::string event_line) {
+void ChildSupervisor::deliver(std::size_t child, std::size_t watch, ChildEvent event) {
   {
     std::lock_guard lock(mutex_);
     if (watch < metrics_[child].events.size()) ++metrics_[child].events[watch];
-    queue_.push_back({child, watch, std::move(event_line)});
+    queue_.push_back({child, watch, std::move(event)});
   }
   cv_.notify_all();
 }
@@ -162,7 +149,8 @@ void ChildSupervisor::handle(const Job& job) {
     std::lock_guard lock(mutex_);
     if (metrics_[job.child].disabled) return;
   }
-  if (logger_->v(2)) logger_->info("child " + spec.name + " event: " + job.line.substr(0, 4096));
+  if (logger_->v(2))
+    logger_->info("child " + spec.name + " event: " + job.event.payload.substr(0, 4096));
   auto start = clock::now();
   bool cold = false;
   if (!child.instance) {
@@ -176,18 +164,8 @@ void ChildSupervisor::handle(const Job& job) {
     }
     cold = true;
   }
-  std::string event;
-  event.reserve(job.line.size() + 24);
-  event += "{\"watch\":";
-  event += std::to_string(job.watch);
-  event += ",\"event\":";
-  std::string_view line = job.line;
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  event += line;
-  event += '}';
-
   auto call_start = clock::now();
-  CallOutcome out = child.instance->reconcile(event);
+  CallOutcome out = child.instance->reconcile(job.event.payload);
   auto end = clock::now();
   child.last_used = end;
   std::uint64_t memory = child.instance->memory_bytes();
@@ -237,10 +215,9 @@ void ChildSupervisor::handle(const Job& job) {
     w.child = job.child;
     w.watch = job.watch;
     w.watcher_id = config_->watcher_id(spec, job.watch);
-    const std::string ns = event_metadata(job.line, "namespace");
-    w.namespace_ = ns.empty() ? "default" : ns;
-    w.cluster_scoped = ns.empty();
-    w.object = event_metadata(job.line, "name");
+    w.cluster_scoped = job.event.namespace_.empty();
+    w.namespace_ = w.cluster_scoped ? "default" : job.event.namespace_;
+    w.object = job.event.name;
     w.after = out.requeue_after;
     on_wakeup_(w);
   }

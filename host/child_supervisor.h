@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "host/child_backend.h"
+#include "host/child_event.h"
 #include "host/child_metrics.h"
 #include "host/host_config.h"
 #include "proxy/log.h"
@@ -47,8 +48,8 @@ class ChildSupervisor {
   // Prepares the backend (compiles or maps every child's module) and starts the worker.
   // Throws LoadError for a child whose module cannot be loaded.
   void start();
-  // Thread-safe. `event_line` is one watch event line from the proxy.
-  void deliver(std::size_t child, std::size_t watch, std::string event_line);
+  // Thread-safe. `event` is one event of the child's watch `watch` (read_child_event).
+  void deliver(std::size_t child, std::size_t watch, ChildEvent event);
   // Unloads everything and joins the worker.
   void stop();
 
@@ -65,7 +66,7 @@ class ChildSupervisor {
   struct Job {
     std::size_t child;
     std::size_t watch;
-    std::string line;
+    ChildEvent event;
   };
   struct Child {
     std::unique_ptr<LoadedChild> instance;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "proxy/config_error.h"
+#include "proxy/flags.h"
 #include "proxy/go_duration.h"
 
 namespace watchfilter::host {
@@ -77,43 +78,18 @@ std::string HostConfig::watcher_id(const ChildSpec& child, std::size_t watch_ind
   return host_name + "." + child.name + "." + std::to_string(watch_index);
 }
 
+// The proxy's grammars, so that the host and the proxy read "64Mi" and "1m30s" alike.
 std::uint64_t parse_bytes(const std::string& text) {
-  std::size_t end = 0;
-  unsigned long long n = 0;
   try {
-    n = std::stoull(text, &end);
-  } catch (const std::exception&) {
-    throw ConfigError("not a byte size: \"" + text + "\"");
+    return proxy::parse_bytes("", text);
+  } catch (const proxy::FlagError&) {
+    throw ConfigError("not a byte size: \"" + text + "\" (want 32Mi, 512Ki, 1G or 1048576)");
   }
-  std::string unit = text.substr(end);
-  static const std::pair<const char*, std::uint64_t> units[] = {
-      {"", 1},           {"k", 1000},        {"K", 1000},        {"M", 1000000},
-      {"G", 1000000000}, {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30}};
-  for (const auto& [u, mult] : units)
-    if (unit == u) return n * mult;
-  throw ConfigError("unknown unit in byte size \"" + text + "\" (use Ki, Mi, Gi, k, M, G)");
 }
 
 std::chrono::milliseconds parse_duration(const std::string& text) {
-  std::size_t end = 0;
-  double n = 0;
-  try {
-    n = std::stod(text, &end);
-  } catch (const std::exception&) {
-    throw ConfigError("not a duration: \"" + text + "\"");
-  }
-  std::string unit = text.substr(end);
-  double ms;
-  if (unit == "ms")
-    ms = n;
-  else if (unit == "s")
-    ms = n * 1000;
-  else if (unit == "m")
-    ms = n * 60000;
-  else
-    throw ConfigError("unknown unit in duration \"" + text + "\" (use ms, s, m)");
-  if (ms < 0) throw ConfigError("negative duration \"" + text + "\"");
-  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+  if (auto d = proxy::parse_go_duration(text)) return *d;
+  throw ConfigError("not a duration: \"" + text + "\" (want 500ms, 2s, 1m30s)");
 }
 
 HostConfig parse_host_config(const std::string& yaml, const std::filesystem::path& base_dir) {

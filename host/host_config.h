@@ -52,7 +52,8 @@ std::vector<WatchSpec> parse_declared_watches(const std::string& json, const std
 // 1-63 of a-z0-9-, not starting or ending with '-'.
 bool valid_child_name(const std::string& name);
 
-// "32Mi", "64M", "1Gi", "1048576" -> bytes; "500ms", "2s", "1m" -> milliseconds. Throw ConfigError.
+// "32Mi", "64M", "1Gi", "1048576" -> bytes (the proxy's --*-bytes grammar); Go durations
+// ("500ms", "2s", "1m30s") -> milliseconds. Throw ConfigError.
 std::uint64_t parse_bytes(const std::string& text);
 std::chrono::milliseconds parse_duration(const std::string& text);
 

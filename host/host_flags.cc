@@ -1,5 +1,6 @@
 #include "host/host_flags.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -79,6 +80,16 @@ std::string read_file(const std::string& path, const char* flag) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+std::int64_t parse_int(const std::string& flag, const std::string& value, std::int64_t min,
+                       std::int64_t max) {
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size() || n < min || n > max)
+    throw ConfigError(flag + ": \"" + value + "\" is not an integer in [" + std::to_string(min) +
+                      ", " + std::to_string(max) + "]");
+  return n;
+}
+
 bool is_switch(const std::string& a) {
   return a == "--proxy-insecure-skip-tls-verify" || a == "--insecure-skip-tls-verify" ||
          a == "--help" || a == "-h";
@@ -142,11 +153,11 @@ HostFlags parse_host_flags(int argc, char** argv, FlagsFlavor flavor) {
       f.module_cache = value;
       module_cache_set = true;
     } else if (!native && a == "--max-instances") {
-      f.max_instances = static_cast<std::uint32_t>(std::stoul(value));
+      f.max_instances = static_cast<std::uint32_t>(parse_int(a, value, 1, 100000));
     } else if (!native && a == "--max-memory") {
       f.max_memory = parse_bytes(value);
     } else if (a == "--v") {
-      f.verbosity = std::stoi(value);
+      f.verbosity = static_cast<int>(parse_int(a, value, 0, 10));
     } else {
       throw ConfigError("unknown flag " + a + " (--help lists them)");
     }

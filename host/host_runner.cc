@@ -16,6 +16,7 @@
 #include "host/metrics_server.h"
 #include "host/metrics_text.h"
 #include "host/proxy_watch.h"
+#include "proxy/bind_address.h"
 #include "proxy/config_error.h"
 #include "proxy/log.h"
 #include "proxy/upstream_client.h"
@@ -68,7 +69,7 @@ int run_host(const HostFlags& flags, HostConfig parsed, const BackendFactory& ma
       const auto bound = metrics->local_endpoint();
       logger->info("metrics: http://" + bound.address().to_string() + ":" +
                    std::to_string(bound.port()) + "/metrics");
-      if (!bound.address().is_loopback())
+      if (!proxy::is_loopback(bound.address()))
         logger->warning("metrics: listening beyond loopback; /metrics is not authenticated");
     }
 
@@ -77,8 +78,8 @@ int run_host(const HostFlags& flags, HostConfig parsed, const BackendFactory& ma
       const ChildSpec& child = config->children[c];
       for (std::size_t w = 0; w < child.watches.size(); ++w) {
         auto watch = std::make_shared<ProxyWatch>(
-            net::make_strand(ioc), proxy_client, child.watches[w], config->watcher_id(child, w),
-            [&supervisor, c, w](std::string line) { supervisor.deliver(c, w, std::move(line)); },
+            net::make_strand(ioc), proxy_client, child.watches[w], w, config->watcher_id(child, w),
+            [&supervisor, c, w](ChildEvent event) { supervisor.deliver(c, w, std::move(event)); },
             logger);
         watch->start();
         watches.push_back(std::move(watch));

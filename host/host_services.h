@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,18 @@ struct KubeResponse {
 };
 
 inline constexpr int kRequestMethodCount = 6;  // GET .. DELETE (docs/abi.md)
+
+// Sizes the ABI imports accept (docs/abi.md), the same for the wasm host (host/abi_imports.cc)
+// and the native shim (sdk/native/native_abi.cc). A longer log message is cut; a larger request
+// is refused (the wasm host traps); a larger response reaches the child as its status without a
+// body.
+inline constexpr std::uint32_t kMaxPathBytes = 8u << 10;
+inline constexpr std::uint32_t kMaxBodyBytes = 3u << 20;  // each way
+inline constexpr std::uint32_t kMaxLogBytes = 16u << 10;
+
+inline bool request_within_limits(std::uint32_t path_len, std::uint32_t body_len) {
+  return path_len <= kMaxPathBytes && body_len <= kMaxBodyBytes;
+}
 
 // What a child may ask for (docs/abi.md, kube_request): a known method and an API path relative
 // to the host's server -- no scheme, no host, no traversal -- so that a child cannot send the

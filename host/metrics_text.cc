@@ -86,7 +86,7 @@ std::string render_host_metrics(const HostConfig& config, const std::vector<Chil
             "Instantiations of the child (lazy loads).", children,
             [](const ChildMetrics& m) { return m.loads; });
   per_child(out, labels, "watchfilter_host_child_unloads_total", "counter",
-            "Idle unloads of the child.", children,
+            "Unloads of the child (idle, or loaded when the host stops).", children,
             [](const ChildMetrics& m) { return m.unloads; });
   per_child(out, labels, "watchfilter_host_child_stops_total", "counter",
             "Instances stopped because they trapped, timed out or hit their memory limit.",

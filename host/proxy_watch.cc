@@ -33,11 +33,13 @@ std::string watch_target(const WatchSpec& watch, const std::string& watcher_id,
 }
 
 ProxyWatch::ProxyWatch(net::any_io_executor strand, proxy::UpstreamClient& proxy, WatchSpec watch,
-                       std::string watcher_id, std::function<void(std::string)> on_event,
+                       std::size_t watch_index, std::string watcher_id,
+                       std::function<void(ChildEvent)> on_event,
                        std::shared_ptr<const proxy::Logger> logger)
     : strand_(strand),
       proxy_(proxy),
       watch_(std::move(watch)),
+      watch_index_(watch_index),
       watcher_id_(std::move(watcher_id)),
       on_event_(std::move(on_event)),
       logger_(std::move(logger)),
@@ -99,31 +101,36 @@ void ProxyWatch::on_read(error_code ec, std::size_t n) {
 }
 
 void ProxyWatch::on_line(std::string_view line) {
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(line);
-  simdjson::ondemand::document doc;
-  std::string_view type;
-  if (parser.iterate(padded).get(doc) || doc["type"].get_string().get(type)) {
+  ChildEvent event;
+  const filters::EventView view = read_child_event(watch_index_, line, parser_, event);
+  const filters::EventType type = view.type();
+  if (!view.valid() || type == filters::EventType::kUnknown) {
     logger_->warning("watch " + watcher_id_ + ": unreadable event line");
     return;
   }
-  std::string type_copy(type);
-  if (type_copy == "ERROR") {
-    int64_t code = 0;
-    std::string_view message;
-    if (doc["object"]["code"].get_int64().get(code)) code = 0;
-    if (doc["object"]["message"].get_string().get(message)) message = {};
-    logger_->warning("watch " + watcher_id_ + ": ERROR " + std::to_string(code) + ": " +
-                     std::string(message));
-    if (code == 410) resource_version_.clear();  // too old: start fresh (initial events again)
+  if (type == filters::EventType::kError) {
+    log_error_event(view.raw_object());
     return;
   }
   backoff_.reset();
-  std::string_view rv;
-  if (!doc.at_pointer("/object/metadata/resourceVersion").get_string().get(rv))
-    resource_version_ = rv;
-  if (type_copy == "BOOKMARK") return;
-  on_event_(std::string(line));
+  if (const std::string_view rv = view.resource_version(); !rv.empty()) resource_version_ = rv;
+  if (type == filters::EventType::kBookmark) return;
+  on_event_(std::move(event));
+}
+
+void ProxyWatch::log_error_event(std::string_view status) {
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(status);
+  simdjson::ondemand::document doc;
+  int64_t code = 0;
+  std::string_view message;
+  if (!parser.iterate(padded).get(doc)) {
+    if (doc["code"].get_int64().get(code)) code = 0;
+    if (doc["message"].get_string().get(message)) message = {};
+  }
+  logger_->warning("watch " + watcher_id_ + ": ERROR " + std::to_string(code) + ": " +
+                   std::string(message));
+  if (code == 410) resource_version_.clear();  // too old: start fresh (initial events again)
 }
 
 void ProxyWatch::retry(const std::string& why) {

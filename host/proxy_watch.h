@@ -7,8 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "host/child_event.h"
 #include "host/child_supervisor.h"
 #include "host/host_config.h"
+#include "filters/event_view.h"
 #include "proxy/backoff.h"
 #include "proxy/line_splitter.h"
 #include "proxy/log.h"
@@ -28,14 +30,16 @@ std::string watch_target(const WatchSpec& watch, const std::string& watcher_id,
                          const std::string& resource_version);
 
 // One filtered watch stream of a child on the proxy, kept open for the life of the host: reads
-// events line by line, hands ADDED/MODIFIED/DELETED to `on_event`, remembers the last
+// events line by line, hands ADDED/MODIFIED/DELETED to `on_event` as ChildEvents of watch
+// `watch_index` (parsed once, here), remembers the last
 // resourceVersion (events and BOOKMARKs) and reconnects from it with the same watcher id, so the
 // proxy neither repeats nor loses an admitted event; after a 410 it starts fresh. All members
 // run on the strand given at creation.
 class ProxyWatch : public std::enable_shared_from_this<ProxyWatch> {
  public:
   ProxyWatch(boost::asio::any_io_executor strand, proxy::UpstreamClient& proxy, WatchSpec watch,
-             std::string watcher_id, std::function<void(std::string line)> on_event,
+             std::size_t watch_index, std::string watcher_id,
+             std::function<void(ChildEvent)> on_event,
              std::shared_ptr<const proxy::Logger> logger);
 
   void start();
@@ -48,18 +52,22 @@ class ProxyWatch : public std::enable_shared_from_this<ProxyWatch> {
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t n);
   void on_line(std::string_view line);
+  // An ERROR event (its Status object): logged; a 410 drops the resourceVersion.
+  void log_error_event(std::string_view status);
   void retry(const std::string& why);
 
   boost::asio::any_io_executor strand_;
   proxy::UpstreamClient& proxy_;
   const WatchSpec watch_;
+  const std::size_t watch_index_;
   const std::string watcher_id_;
-  const std::function<void(std::string)> on_event_;
+  const std::function<void(ChildEvent)> on_event_;
   const std::shared_ptr<const proxy::Logger> logger_;
   std::shared_ptr<proxy::UpstreamStream> stream_;
   boost::asio::steady_timer timer_;
   proxy::Backoff backoff_;
   proxy::LineSplitter splitter_;
+  filters::EventParser parser_;  // reused for every line of this watch
   std::string resource_version_;
   std::string error_body_;
   unsigned status_ = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -9,8 +10,9 @@
 
 namespace watchfilter::host {
 
-// Children as wasm modules on `runtime` (the host's backend): prepare() compiles each .wasm
-// once (or maps it from the module cache), and children sharing a .wasm share the module.
+// Children as wasm modules on `runtime` (the host's backend): each .wasm is compiled once (or
+// mapped from the module cache) by whichever comes first, declared_watches() or prepare(), and
+// children sharing a .wasm share the module.
 class WasmBackend : public ChildBackend {
  public:
   WasmBackend(WasmRuntime& runtime, HostServices& services)
@@ -23,8 +25,16 @@ class WasmBackend : public ChildBackend {
                                               const ChildSettings& settings) override;
 
  private:
+  struct Loaded {
+    std::shared_ptr<const ChildModule> module;
+    ModuleSource source = ModuleSource::kCompiled;
+    double load_ms = 0;
+  };
+  const Loaded& module_for(const std::filesystem::path& wasm);
+
   WasmRuntime& runtime_;
   HostServices& services_;
+  std::map<std::filesystem::path, Loaded> by_path_;
   std::vector<std::shared_ptr<const ChildModule>> modules_;  // per child, after prepare()
 };
 

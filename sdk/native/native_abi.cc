@@ -1,7 +1,8 @@
 // The ABI imports (docs/abi.md) for a child built natively: what wasmtime links to the module
 // "watchfilter" in the host is a plain function here, served by the host's HostServices of the
 // call in progress (host/in_process_backend.h). Same checks and limits as host/abi_imports.cc,
-// so that a child behaves the same in both builds.
+// so that a child behaves the same in both builds (the limits and the path check are the host's,
+// host/host_services.h).
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -14,10 +15,6 @@
 
 namespace {
 
-constexpr std::uint32_t kMaxRequestBytes = 3u << 20;
-constexpr std::uint32_t kMaxPathBytes = 8192;
-constexpr std::uint32_t kMaxLogBytes = 16u << 10;
-
 std::string copy(const char* data, std::uint32_t len) {
   return len == 0 || data == nullptr ? std::string() : std::string(data, len);
 }
@@ -25,6 +22,7 @@ std::string copy(const char* data, std::uint32_t len) {
 }  // namespace
 
 extern "C" void watchfilter_log(std::int32_t level, const char* msg, std::uint32_t len) {
+  using watchfilter::host::kMaxLogBytes;
   std::string text = copy(msg, len < kMaxLogBytes ? len : kMaxLogBytes);
   const auto* call = watchfilter::host::current_in_process_call();
   if (call == nullptr) {
@@ -48,7 +46,7 @@ extern "C" std::int32_t watchfilter_kube_request(std::int32_t method, const char
     return -1;
   }
   // The wasm host traps the child on these; natively the child goes on, so say it loudly.
-  if (path_len > kMaxPathBytes || body_len > kMaxRequestBytes) {
+  if (!request_within_limits(path_len, body_len)) {
     call->services.child_log(call->child, 3,
                              "kube_request: request too large (the wasm host would trap)");
     return -2;
@@ -59,7 +57,7 @@ extern "C" std::int32_t watchfilter_kube_request(std::int32_t method, const char
   request.body = copy(body, body_len);
   if (!allowed_request(request.method, request.path)) return -2;
   KubeResponse r = call->services.kube_request(call->child, request);
-  if (!r.body.empty() && r.body.size() <= kMaxRequestBytes) {
+  if (!r.body.empty() && r.body.size() <= kMaxBodyBytes) {
     // Owned by the child afterwards (the SDK frees it), as with the wasm host.
     auto* p = static_cast<char*>(watchfilter_allocate(static_cast<std::uint32_t>(r.body.size())));
     if (p != nullptr) {

@@ -15,9 +15,10 @@ class NullServices : public HostServices {
   void child_log(const std::string&, int, std::string_view) override {}
 };
 
-std::string line(const std::string& action) {
-  return R"({"type":"MODIFIED","object":{"metadata":{"name":"c","namespace":"ns7"},"data":{"action":")" +
-         action + "\"}}}\n";
+ChildEvent line(const std::string& action) {
+  return child_event(
+      0, R"({"type":"MODIFIED","object":{"metadata":{"name":"c","namespace":"ns7"},"data":{"action":")" +
+             action + "\"}}}\n");
 }
 
 class SupervisorTest : public ::testing::Test {

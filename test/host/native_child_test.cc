@@ -69,7 +69,7 @@ TEST(NativeChildTest, PerconaRunsInProcessOnTheSupervisor) {
   ChildSupervisor supervisor(config, backend, std::make_shared<const proxy::Logger>(0, stderr),
                              [&](const WakeupRequest& w) { wakeups.push_back(w); });
   supervisor.start();
-  supervisor.deliver(0, 0, kClusterEvent);
+  supervisor.deliver(0, 0, child_event(0, kClusterEvent));
   supervisor.drain();
 
   ASSERT_EQ(services.requests.size(), 2u);
