@@ -9,10 +9,12 @@ using filters::EventType;
 Debouncer::Verdict Debouncer::offer(const std::string& key, EventType type,
                                     const std::shared_ptr<const std::string>& line,
                                     std::string_view object, bool admitted, std::uint64_t rv,
-                                    clock::time_point now) {
+                                    clock::time_point now,
+                                    std::shared_ptr<const std::string> state_line) {
   auto it = entries_.find(key);
   if (it != entries_.end() && it->second.held) {
     Held& held = *it->second.held;
+    held.state_line = std::move(state_line);
     if (type == EventType::kDeleted) {
       held.type = EventType::kDeleted;
       held.line = line;
@@ -29,7 +31,7 @@ Debouncer::Verdict Debouncer::offer(const std::string& key, EventType type,
   }
   if (!admitted) return Verdict::kIgnore;
   if (it != entries_.end() && now < it->second.last_delivery + window_) {
-    it->second.held = Held{type, line, rv, type != EventType::kAdded};
+    it->second.held = Held{type, line, std::move(state_line), rv, type != EventType::kAdded};
     flushes_.emplace(it->second.last_delivery + window_, key);
     held_rvs_.insert(rv);
     return Verdict::kHold;
@@ -57,7 +59,7 @@ Debouncer::Flush Debouncer::flush(const std::string& key, Entry& entry, clock::t
   flushes_.erase({entry.last_delivery + window_, key});
   held_rvs_.erase(held_rvs_.find(held.rv));
   record_delivery(key, entry, now);
-  return {key, std::move(held.line)};
+  return {key, std::move(held.line), std::move(held.state_line)};
 }
 
 std::vector<Debouncer::Flush> Debouncer::take_due(clock::time_point now) {
@@ -79,8 +81,10 @@ std::vector<Debouncer::Flush> Debouncer::take_due(clock::time_point now) {
 
 std::vector<Debouncer::Flush> Debouncer::take_all() {
   std::vector<Flush> out;
-  for (const auto& [due, key] : flushes_)
-    out.push_back({key, std::move(entries_.at(key).held->line)});
+  for (const auto& [due, key] : flushes_) {
+    Held& held = *entries_.at(key).held;
+    out.push_back({key, std::move(held.line), std::move(held.state_line)});
+  }
   entries_.clear();
   recent_.clear();
   flushes_.clear();

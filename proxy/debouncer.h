@@ -37,16 +37,20 @@ class Debouncer {
     kIgnore,  // not admitted, nothing held: the filter's decision stands
   };
   // An event the filter decided for `key`: `line` is the event as the stream would send it
-  // (type `type`, object bytes `object`), `rv` its position.
+  // (type `type`, object bytes `object`), `rv` its position. `state_line` (null: `line`) is
+  // what the filter state records when the held event is flushed: the object as upstream has
+  // it, where `line` carries more (an owner event with its includeOwned annotation).
   Verdict offer(const std::string& key, filters::EventType type,
                 const std::shared_ptr<const std::string>& line, std::string_view object,
-                bool admitted, std::uint64_t rv, clock::time_point now);
+                bool admitted, std::uint64_t rv, clock::time_point now,
+                std::shared_ptr<const std::string> state_line = nullptr);
   // A delivery decided elsewhere (an initial event): starts the object's window.
   void delivered(const std::string& key, clock::time_point now);
 
   struct Flush {
     std::string key;
     std::shared_ptr<const std::string> line;
+    std::shared_ptr<const std::string> state_line;  // null: `line`
   };
   // The held events due at or before `now` (each then counts as delivered at `now`), and forgets
   // objects whose window has passed.
@@ -67,6 +71,7 @@ class Debouncer {
   struct Held {
     filters::EventType type;
     std::shared_ptr<const std::string> line;
+    std::shared_ptr<const std::string> state_line;  // null: `line`
     std::uint64_t rv;  // position of the first held event
     bool client_had;   // whether the client had the object when holding started
   };

@@ -142,7 +142,6 @@ void InformerCore::process_event(const filters::EventView& view,
       continue;
     }
     const bool flushed = !out.empty();
-    sync_resync(sub, now.steady);
     evaluate(*sub.record, view, line, rv, key, out, now.steady);
     track_resync(sub, view, key);
     if (!out.empty()) send(sub, std::move(out), false, flushed);
@@ -156,7 +155,10 @@ void InformerCore::evaluate(WatcherRecord& record, const filters::EventView& vie
                             std::chrono::steady_clock::time_point now) {
   record.evaluated_through = std::max(record.evaluated_through, rv);
   const filters::EventView* decide_on = &view;
-  std::shared_ptr<const std::string> out_line = line;
+  // Upstream's line unless a selector transition makes its own; not copied per stream for an
+  // event the stream does not get.
+  const std::shared_ptr<const std::string>* out_line = &line;
+  std::shared_ptr<const std::string> transition_line;
   filters::EventView synth = view;
   const FieldSelector& selector = *record.selector;
   if (!selector.empty()) {
@@ -172,13 +174,17 @@ void InformerCore::evaluate(WatcherRecord& record, const filters::EventView& vie
       if (now && !was) {
         record.selected.insert(key);
         if (type == EventType::kModified) {
-          out_line = std::make_shared<const std::string>(event_line("ADDED", view.raw_object()));
+          transition_line =
+              std::make_shared<const std::string>(event_line("ADDED", view.raw_object()));
+          out_line = &transition_line;
           synth = synth_parser_.parse_object(view.raw_object(), EventType::kAdded);
           decide_on = &synth;
         }
       } else if (!now && was) {
         record.selected.erase(key);
-        out_line = std::make_shared<const std::string>(event_line("DELETED", view.raw_object()));
+        transition_line =
+            std::make_shared<const std::string>(event_line("DELETED", view.raw_object()));
+        out_line = &transition_line;
         synth = synth_parser_.parse_object(view.raw_object(), EventType::kDeleted);
         decide_on = &synth;
       } else if (!now) {
@@ -193,7 +199,7 @@ void InformerCore::evaluate(WatcherRecord& record, const filters::EventView& vie
     if (decision.deliver) record.binding->delivered.fetch_add(1, std::memory_order_relaxed);
   }
   if (record.debounce) {
-    switch (record.debounce->offer(key, decide_on->type(), out_line, decide_on->raw_object(),
+    switch (record.debounce->offer(key, decide_on->type(), *out_line, decide_on->raw_object(),
                                    decision.deliver, rv, now)) {
       case Debouncer::Verdict::kSend:
         break;
@@ -206,8 +212,8 @@ void InformerCore::evaluate(WatcherRecord& record, const filters::EventView& vie
     }
   }
   if (decision.deliver) {
-    record.log.append(rv, out_line);
-    out.push_back({rv, std::move(out_line)});
+    record.log.append(rv, *out_line);
+    out.push_back({rv, *out_line});
     if (record.metrics) record.metrics->delivered.fetch_add(1, std::memory_order_relaxed);
   } else if (record.metrics) {
     record.metrics->suppressed.fetch_add(1, std::memory_order_relaxed);
@@ -267,7 +273,7 @@ std::uint64_t InformerCore::attach(const WatchRequest& request,
       if (it != subscriptions_.end()) {
         it->second.endpoint->end(EndCause::kClientGone, nullptr);
         release(it->second, now.steady);
-        subscriptions_.erase(it);
+        erase_subscription(it);
       }
       record->attached_subscription = 0;
     }
@@ -334,6 +340,7 @@ std::uint64_t InformerCore::attach(const WatchRequest& request,
   Subscription& sub = it->second;
   sub.record = std::move(record);
   sub.endpoint = std::move(endpoint);
+  by_endpoint_[sub.endpoint.get()] = id;
   sub.bookmarks = request.allow_watch_bookmarks;
   if (sub.record->binding) {
     sub.counted_binding = sub.record->binding;
@@ -394,17 +401,28 @@ bool InformerCore::in_view(const WatcherRecord& record, const std::string& key) 
   return cache_.find(key) != nullptr;
 }
 
+InformerCore::Subscriptions::iterator InformerCore::find_subscription(
+    const StreamEndpoint* endpoint) {
+  auto it = by_endpoint_.find(endpoint);
+  return it == by_endpoint_.end() ? subscriptions_.end() : subscriptions_.find(it->second);
+}
+
+InformerCore::Subscriptions::iterator InformerCore::erase_subscription(
+    Subscriptions::iterator it) {
+  by_endpoint_.erase(it->second.endpoint.get());
+  return subscriptions_.erase(it);
+}
+
 void InformerCore::detach(std::uint64_t subscription, CoreTime now) {
   auto it = subscriptions_.find(subscription);
   if (it == subscriptions_.end()) return;
   release(it->second, now.steady);
-  subscriptions_.erase(it);
+  erase_subscription(it);
 }
 
 void InformerCore::detach(const StreamEndpoint* endpoint, CoreTime now) {
-  for (const auto& [id, sub] : subscriptions_) {
-    if (sub.endpoint.get() == endpoint) return detach(id, now);
-  }
+  auto it = find_subscription(endpoint);
+  if (it != subscriptions_.end()) detach(it->first, now);
 }
 
 void InformerCore::tick(CoreTime now) {
@@ -418,6 +436,7 @@ void InformerCore::tick(CoreTime now) {
 void InformerCore::end_all(EndCause cause, CoreTime now) {
   auto subs = std::move(subscriptions_);
   subscriptions_.clear();
+  by_endpoint_.clear();
   for (auto& [id, sub] : subs) {
     release(sub, now.steady);
     sub.endpoint->end(cause, nullptr);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "filters/event_view.h"
@@ -183,6 +184,11 @@ class InformerCore {
     std::shared_ptr<FilterBinding> counted_binding;  // whose `streams` counts this one
   };
   using Subscriptions = std::map<std::uint64_t, Subscription>;
+  // The subscription made with `endpoint` (end() when it is not attached): O(1), for detach and
+  // owner wake-ups, which name their stream by its endpoint.
+  Subscriptions::iterator find_subscription(const StreamEndpoint* endpoint);
+  // Removes a subscription from subscriptions_ and its endpoint index (release() it first).
+  Subscriptions::iterator erase_subscription(Subscriptions::iterator it);
 
   std::shared_ptr<WatcherRecord> fresh_record(const WatchRequest& request,
                                               const StreamEndpoint& endpoint);
@@ -212,6 +218,8 @@ class InformerCore {
   void apply_settings(WatcherRecord& record, std::optional<std::chrono::milliseconds> resync,
                       std::optional<std::chrono::milliseconds> debounce,
                       std::vector<OutEvent>& out);
+  // Makes the stream's schedule follow record.resync; called where that can change (attach,
+  // follow_binding), not per event.
   void sync_resync(Subscription& sub, std::chrono::steady_clock::time_point now);
   void track_resync(Subscription& sub, const filters::EventView& view, const std::string& key);
   void prime(WatcherRecord& record);
@@ -220,8 +228,10 @@ class InformerCore {
   void resync_due(Subscription& sub, std::vector<OutEvent>& out,
                   std::chrono::steady_clock::time_point now);
   void wakeups_due(std::map<std::uint64_t, std::vector<OutEvent>>& batches, CoreTime now);
+  // `line`: the event sent (null: a MODIFIED with the object's bytes).
   OutEvent synthetic_modified(WatcherRecord& record, const CachedObject& object,
-                              SyntheticReason reason);
+                              SyntheticReason reason,
+                              std::shared_ptr<const std::string> line = nullptr);
 
   ResourceInfo info_;
   CoreOptions options_;
@@ -233,6 +243,7 @@ class InformerCore {
   EventWindow window_;
   WatcherRegistry watchers_;
   Subscriptions subscriptions_;
+  std::unordered_map<const StreamEndpoint*, std::uint64_t> by_endpoint_;
   DueWakeups due_wakeups_;
   std::uint64_t next_subscription_ = 1;
 };

@@ -13,8 +13,7 @@ void InformerCore::wake_owner(const StreamEndpoint* endpoint, const std::string&
                               std::string_view owner_uid,
                               std::shared_ptr<const std::string> owned_annotation_json,
                               CoreTime now) {
-  auto it = subscriptions_.begin();
-  while (it != subscriptions_.end() && it->second.endpoint.get() != endpoint) ++it;
+  auto it = find_subscription(endpoint);
   if (it == subscriptions_.end()) return;
   Subscription& sub = it->second;
   std::vector<OutEvent> out;
@@ -23,7 +22,6 @@ void InformerCore::wake_owner(const StreamEndpoint* endpoint, const std::string&
     end_filter_invalid(it, now);
     return;
   }
-  sync_resync(sub, now.steady);
   WatcherRecord& record = *sub.record;
   const CachedObject* object = cache_.find(owner_key);
   // A reference to a deleted owner whose name was taken again names the old uid: not this one.
@@ -39,17 +37,20 @@ void InformerCore::wake_owner(const StreamEndpoint* endpoint, const std::string&
       bytes = annotated;
     }
     auto line = std::make_shared<const std::string>(event_line("MODIFIED", bytes));
-    // Held or merged: the flush at the end of the owner's window carries the newest state.
+    // Held or merged: the flush at the end of the owner's window carries the newest state, and
+    // the filter state then records the owner without the annotation, as below.
     const bool send_now =
         !record.debounce ||
-        record.debounce->offer(owner_key, EventType::kModified, line, bytes, /*admitted=*/true,
-                               record.evaluated_through, now.steady) == Debouncer::Verdict::kSend;
+        record.debounce->offer(
+            owner_key, EventType::kModified, line, bytes, /*admitted=*/true,
+            record.evaluated_through, now.steady,
+            owned_annotation_json
+                ? std::make_shared<const std::string>(event_line("MODIFIED", object->object))
+                : nullptr) == Debouncer::Verdict::kSend;
     if (send_now) {
       // The filter state remembers the object without the annotation, as upstream has it, so
       // that the next real event does not look like an annotation change.
-      OutEvent event = synthetic_modified(record, *object, SyntheticReason::kOwner);
-      event.line = std::move(line);
-      out.push_back(std::move(event));
+      out.push_back(synthetic_modified(record, *object, SyntheticReason::kOwner, std::move(line)));
     }
   }
   if (!out.empty()) send(sub, std::move(out), false, /*synthetic=*/true);

@@ -32,6 +32,7 @@ bool InformerCore::follow_binding(Subscription& sub, std::vector<OutEvent>& out,
 InformerCore::Subscriptions::iterator InformerCore::end_filter_invalid(Subscriptions::iterator it,
                                                                        CoreTime now) {
   Subscription sub = std::move(it->second);
+  by_endpoint_.erase(sub.endpoint.get());
   it = subscriptions_.erase(it);
   const auto definition = sub.record->binding->current();
   std::string why = definition && !definition->error.empty() ? definition->error : "no filter";
@@ -93,6 +94,7 @@ void InformerCore::track_resync(Subscription& sub, const filters::EventView& vie
 }
 
 void InformerCore::prime(WatcherRecord& record) {
+  if (!record.state.filter()->program().stateful()) return;  // nothing to remember
   for (const auto& [key, object] : cache_.entries()) {
     if (!record.selector->empty() && !record.selected.contains(key)) continue;
     record.state.remember(synth_parser_.parse_object(object.object, EventType::kModified));
@@ -102,7 +104,8 @@ void InformerCore::prime(WatcherRecord& record) {
 void InformerCore::flush_held(WatcherRecord& record, std::vector<Debouncer::Flush> flushes,
                               std::vector<OutEvent>& out) {
   for (auto& flush : flushes) {
-    record.state.remember(synth_parser_.parse_event(*flush.line));
+    record.state.remember(
+        synth_parser_.parse_event(flush.state_line ? *flush.state_line : *flush.line));
     // Admitted events: logged, at the stream's position (never older, so the log stays in
     // order; a resume from exactly that position gets it again).
     record.log.append(record.evaluated_through, flush.line, /*positioned=*/true);
@@ -112,13 +115,14 @@ void InformerCore::flush_held(WatcherRecord& record, std::vector<Debouncer::Flus
 }
 
 OutEvent InformerCore::synthetic_modified(WatcherRecord& record, const CachedObject& object,
-                                          SyntheticReason reason) {
+                                          SyntheticReason reason,
+                                          std::shared_ptr<const std::string> line) {
   // Bypasses the filter; the client now has the current object, so the next real event is
   // compared with it. Not logged: a resync or wake-up a client missed is not sent again.
   record.state.remember(synth_parser_.parse_object(object.object, EventType::kModified));
   metrics_->count_synthetic(reason);
-  return {record.evaluated_through,
-          std::make_shared<const std::string>(event_line("MODIFIED", object.object))};
+  if (!line) line = std::make_shared<const std::string>(event_line("MODIFIED", object.object));
+  return {record.evaluated_through, std::move(line)};
 }
 
 void InformerCore::resync_due(Subscription& sub, std::vector<OutEvent>& out,
@@ -179,7 +183,6 @@ void InformerCore::run_due(CoreTime now) {
       it = end_filter_invalid(it, now);
       continue;
     }
-    sync_resync(sub, now.steady);
     if (sub.record->debounce) {
       flush_held(*sub.record, sub.record->debounce->take_due(now.steady), out);
     }

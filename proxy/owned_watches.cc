@@ -142,7 +142,7 @@ class OwnedWatches::Forwarder : public informer::StreamEndpoint,
           type != EventType::kDeleted) {
         continue;
       }
-      auto owner = pick_owner(view.raw_object(), target_->group, target_->kind);
+      auto owner = pick_owner(view, target_->group, target_->kind);
       if (!owner || !woken.insert(owner->uid).second) continue;
       target_->wake(view.namespace_name(), *owner);
     }

@@ -2,14 +2,32 @@
 
 #include <simdjson.h>
 
+#include "filters/path.h"
+
 namespace watchfilter::proxy {
 namespace {
 
-// metadata.ownerReferences of the object; an error when absent or not JSON.
-simdjson::simdjson_result<simdjson::dom::array> owner_references(simdjson::dom::parser& parser,
-                                                                  std::string_view object_json) {
-  return parser.parse(object_json.data(), object_json.size())["metadata"]["ownerReferences"]
-      .get_array();
+const filters::CompiledPath& owner_references_path() {
+  static const filters::CompiledPath path = filters::CompiledPath::make(filters::Path{
+      {filters::PathSegment::field("metadata"), filters::PathSegment::field("ownerReferences")}});
+  return path;
+}
+
+// metadata.ownerReferences of the object: the view finds the array without reading spec or
+// status, and only the array's bytes are parsed, with a parser reused by the thread (no
+// allocation per call in steady state). An error when absent or not an array.
+simdjson::simdjson_result<simdjson::dom::array> owner_references(
+    const filters::EventView& object) {
+  const filters::Value refs = object.lookup(owner_references_path());
+  if (refs.kind != filters::Kind::kArray) return simdjson::INCORRECT_TYPE;
+  thread_local simdjson::dom::parser parser;
+  return parser.parse(refs.text.data(), refs.text.size()).get_array();
+}
+
+// A view of bare object bytes, for callers that hold no parsed event (one parser per thread).
+filters::EventView parse_object(std::string_view object_json) {
+  thread_local filters::EventParser parser;
+  return parser.parse_object(object_json, filters::EventType::kModified);
 }
 
 std::string_view group_of(std::string_view api_version) {
@@ -19,11 +37,10 @@ std::string_view group_of(std::string_view api_version) {
 
 }  // namespace
 
-std::optional<OwnerRef> pick_owner(std::string_view object_json, std::string_view group,
+std::optional<OwnerRef> pick_owner(const filters::EventView& object, std::string_view group,
                                    std::string_view kind) {
-  simdjson::dom::parser parser;
   simdjson::dom::array refs;
-  if (owner_references(parser, object_json).get(refs)) return std::nullopt;
+  if (owner_references(object).get(refs)) return std::nullopt;
   std::optional<OwnerRef> first;
   for (simdjson::dom::element ref : refs) {
     std::string_view api_version, ref_kind, name, uid;
@@ -41,10 +58,14 @@ std::optional<OwnerRef> pick_owner(std::string_view object_json, std::string_vie
   return first;
 }
 
+std::optional<OwnerRef> pick_owner(std::string_view object_json, std::string_view group,
+                                   std::string_view kind) {
+  return pick_owner(parse_object(object_json), group, kind);
+}
+
 bool is_owned_by(std::string_view object_json, std::string_view uid) {
-  simdjson::dom::parser parser;
   simdjson::dom::array refs;
-  if (owner_references(parser, object_json).get(refs)) return false;
+  if (owner_references(parse_object(object_json)).get(refs)) return false;
   for (simdjson::dom::element ref : refs) {
     std::string_view ref_uid;
     if (!ref["uid"].get(ref_uid) && ref_uid == uid) return true;

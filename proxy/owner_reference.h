@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "filters/event_view.h"
+
 namespace watchfilter::proxy {
 
 // The annotation in which an owner event carries the current objects it owns (a JSON array,
@@ -18,10 +20,14 @@ struct OwnerRef {
   std::string uid;
 };
 
-// The owner of `object_json` of group `group` ("" for the core group; the version of a
-// reference's apiVersion is ignored, it may name any served version) and kind `kind`: among the
-// matching references the one with controller=true, else the first. nullopt when none matches
-// or the object is not JSON.
+// The owner of `object` of group `group` ("" for the core group; the version of a reference's
+// apiVersion is ignored, it may name any served version) and kind `kind`: among the matching
+// references the one with controller=true, else the first. nullopt when none matches or the
+// object is not JSON. Reads only metadata.ownerReferences of the view (an event already parsed
+// is not parsed again).
+std::optional<OwnerRef> pick_owner(const filters::EventView& object, std::string_view group,
+                                   std::string_view kind);
+// The same for an object's bytes.
 std::optional<OwnerRef> pick_owner(std::string_view object_json, std::string_view group,
                                    std::string_view kind);
 

@@ -20,18 +20,25 @@ std::int64_t ResyncSchedule::phase_ms(std::string_view key, milliseconds period)
                                    static_cast<std::uint64_t>(period.count()));
 }
 
-void ResyncSchedule::add(const std::string& key) { keys_.emplace(phase_ms(key, period_), key); }
+void ResyncSchedule::add(const std::string& key) {
+  const Probe probe(phase_ms(key, period_), key);
+  const auto it = keys_.lower_bound(probe);
+  if (it == keys_.end() || EntryLess{}(probe, *it)) keys_.emplace_hint(it, probe.first, key);
+}
 
-void ResyncSchedule::remove(const std::string& key) { keys_.erase({phase_ms(key, period_), key}); }
+void ResyncSchedule::remove(const std::string& key) {
+  const auto it = keys_.find(Probe(phase_ms(key, period_), key));
+  if (it != keys_.end()) keys_.erase(it);
+}
 
-std::pair<ResyncSchedule::clock::time_point, std::set<ResyncSchedule::Entry>::const_iterator>
+std::pair<ResyncSchedule::clock::time_point, ResyncSchedule::Entries::const_iterator>
 ResyncSchedule::next() const {
   // Offset of the cursor in its cycle, rounded down: a phase at or below it is done for this
   // cycle, a phase above it is still to come.
   const std::int64_t since = duration_cast<milliseconds>(done_through_ - origin_).count();
   const std::int64_t cycle = since / period_.count();
   const std::int64_t offset = since % period_.count();
-  auto it = keys_.lower_bound({offset + 1, std::string()});
+  auto it = keys_.lower_bound(Probe(offset + 1, {}));
   std::int64_t start = cycle * period_.count();
   if (it == keys_.end()) {
     it = keys_.begin();

@@ -45,13 +45,24 @@ class ResyncSchedule {
 
  private:
   using Entry = std::pair<std::int64_t, std::string>;  // (phase in ms, key)
+  using Probe = std::pair<std::int64_t, std::string_view>;
+  // Orders entries and finds one by a Probe without copying the key: add() runs for every event
+  // of an object the stream has, which is nearly always in the set already.
+  struct EntryLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return Probe(a.first, a.second) < Probe(b.first, b.second);
+    }
+  };
+  using Entries = std::set<Entry, EntryLess>;
   // The next due time and the first entry of the phase due then.
-  std::pair<clock::time_point, std::set<Entry>::const_iterator> next() const;
+  std::pair<clock::time_point, Entries::const_iterator> next() const;
 
   std::chrono::milliseconds period_;
   clock::time_point origin_;
   clock::time_point done_through_;
-  std::set<Entry> keys_;
+  Entries keys_;
 };
 
 }  // namespace watchfilter::proxy::informer

@@ -113,6 +113,22 @@ TEST_F(InformerCoreTest, ReconnectWhileOldConnectionLingersTakesOver) {
   EXPECT_EQ(first->events.size(), 1u);  // only its initial event
 }
 
+// The old connection notices it is gone after the takeover: its detach names its own endpoint,
+// which no longer has a subscription, and leaves the new one alone.
+TEST_F(InformerCoreTest, DetachOfATakenOverConnectionLeavesTheNewOne) {
+  load({item("a", 10, "1")}, 10);
+  auto first = attach(request("changed(data)", "watcher=w"));
+  auto second = attach(request("changed(data)", "watcher=w&resourceVersion=10"));
+  core.detach(first.get(), now);
+  EXPECT_EQ(core.subscriptions(), 1u);
+  apply("MODIFIED", cm("a", 11, "2"));
+  EXPECT_EQ(second->summary(), (std::vector<std::string>{"MODIFIED a 2"}));
+  core.detach(second.get(), now);
+  EXPECT_EQ(core.subscriptions(), 0u);
+  core.detach(second.get(), now);  // twice (WatchStream detaches when ending and when done)
+  EXPECT_EQ(core.subscriptions(), 0u);
+}
+
 TEST_F(InformerCoreTest, FieldSelectorKeepsUpstreamShape) {
   load({item("a", 10, "1"), item("b", 11, "1")}, 11);
   auto s = attach(request("true", "fieldSelector=data.k%3D2"));

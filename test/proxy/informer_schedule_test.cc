@@ -367,6 +367,9 @@ TEST(ResyncScheduleTest, EachObjectOncePerPeriodEvenWhenTheTimerIsLate) {
   EXPECT_EQ(std::set<std::string>(due.begin(), due.end()).size(), 100u);
   EXPECT_GT(*schedule.next_due(), t0 + seconds(45));
   schedule.remove("ns/o1");
+  schedule.remove("ns/o1");  // gone already: nothing
+  schedule.remove("ns/never-added");
+  EXPECT_EQ(schedule.size(), 99u);
   auto next = schedule.take_due(t0 + seconds(55));
   EXPECT_EQ(next.size(), 99u);
   // An object's due times are its phase after the origin, every period.
