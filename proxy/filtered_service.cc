@@ -43,13 +43,8 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
                                 details);
   };
   auto relay_reply = [http_version, keep_alive](unsigned status, std::string body) {
-    Reply res{static_cast<http::status>(status), http_version};
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::cache_control, "no-cache, private");
-    res.body() = std::move(body);
-    res.keep_alive(keep_alive);
-    res.prepare_payload();
-    return res;
+    return make_json_response(static_cast<http::status>(status), std::move(body), http_version,
+                              keep_alive);
   };
 
   if (!request->filter_ref.empty() && !request->binding) {
@@ -145,11 +140,10 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, unsigne
         // Nobody reads through the proxy what they could not read directly: the owned
         // resources reach this stream too (their changes, with includeOwned their objects).
         return authorize_owned(
-            *request->caller, *definition, request->path.namespace_name, executor,
+            request->caller, definition, request->path.namespace_name, executor,
             [reply_to, status_reply, start_owned, request](std::optional<OwnedDenial> denial) {
               if (!denial) return start_owned();
-              const StatusDetails details{"", denial->attributes.api_group,
-                                          denial->attributes.resource};
+              const StatusDetails details = forbidden_details(denial->attributes);
               reply_to(status_reply(StatusReason::kForbidden,
                                     forbidden_message(request->caller->user, denial->attributes,
                                                       denial->reason) +

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/dns_names.h"
 #include "proxy/go_duration.h"
 
 namespace watchfilter::proxy {
@@ -46,15 +47,9 @@ std::string non_empty(std::string_view flag, std::string_view value) {
   return std::string(value);
 }
 
-// A lowercase RFC 1123 name (namespace: a label of at most 63; object: up to 253 with dots).
-std::string dns_name(std::string_view flag, std::string_view value, std::size_t max) {
-  bool ok = !value.empty() && value.size() <= max && value.front() != '-' &&
-            value.back() != '-' && value.front() != '.' && value.back() != '.';
-  for (char c : value) {
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                (c == '.' && max > 63));
-  }
-  if (!ok) {
+// A namespace (an RFC 1123 label) or an object name (a subdomain), as kube-apiserver checks them.
+std::string dns_name(std::string_view flag, std::string_view value, bool is_namespace) {
+  if (!(is_namespace ? is_dns_label(value) : is_dns_subdomain(value))) {
     throw FlagError("invalid value \"" + std::string(value) + "\" for flag --" +
                     std::string(flag) + ": want a lowercase RFC 1123 name");
   }
@@ -104,8 +99,8 @@ const std::vector<FlagSpec>& flag_table() {
        [](ProxyFlags& f, std::string_view v) { f.bind_address = non_empty("bind-address", v); }},
       {"tls-cert-file", "path", "",
        "File containing the PEM serving certificate (followed by any intermediates). When it and "
-       "--tls-private-key-file are absent, a self-signed certificate for localhost, 127.0.0.1 "
-       "and ::1 is generated in memory at startup.",
+       "--tls-private-key-file are absent, a self-signed certificate for localhost, 127.0.0.1, "
+       "::1 and a specific --bind-address is generated in memory at startup.",
        [](ProxyFlags& f, std::string_view v) { f.tls_cert_file = non_empty("tls-cert-file", v); }},
       {"tls-private-key-file", "path", "",
        "File containing the PEM private key matching --tls-cert-file.",
@@ -121,8 +116,8 @@ const std::vector<FlagSpec>& flag_table() {
       {"context", "name", "", "Kubeconfig context to use instead of its current-context.",
        [](ProxyFlags& f, std::string_view v) { f.context = non_empty("context", v); }},
       {"v", "int", "0",
-       "Log verbosity (klog style): 0 startup and errors, 1 upstream readiness, 2 one line per "
-       "request, 4 connection-level detail.",
+       "Log verbosity (klog style): 0 startup and errors, 1 informer lifecycle, upstream "
+       "readiness and WatchFilter changes, 2 one line per request, 4 connection-level detail.",
        [](ProxyFlags& f, std::string_view v) {
          f.verbosity = static_cast<int>(parse_int("v", v, 0, 10));
        }},
@@ -188,13 +183,13 @@ const std::vector<FlagSpec>& flag_table() {
        "key per wake-up, so that they survive a restart. The proxy's identity needs get, create "
        "and patch on it.",
        [](ProxyFlags& f, std::string_view v) {
-         f.wakeups_configmap = dns_name("wakeups-configmap", v, 253);
+         f.wakeups_configmap = dns_name("wakeups-configmap", v, false);
        }},
       {"wakeups-namespace", "name", "",
        "Namespace of --wakeups-configmap. Default: the Pod's namespace (read from "
        "/var/run/secrets/kubernetes.io/serviceaccount/namespace), else \"default\".",
        [](ProxyFlags& f, std::string_view v) {
-         f.wakeups_namespace = dns_name("wakeups-namespace", v, 63);
+         f.wakeups_namespace = dns_name("wakeups-namespace", v, true);
        }},
       {"help", "", "false", "Print this help and exit.",
        [](ProxyFlags& f, std::string_view v) { f.help = parse_bool("help", v); }},

@@ -91,7 +91,8 @@ std::optional<LocalReply> HandlerChain::serve_health(const ClientRequest& reques
 }
 
 std::optional<ChainDecision> HandlerChain::route_filtered(const ClientRequest& request,
-                                                          std::string_view upstream_target) const {
+                                                          std::string_view upstream_target,
+                                                          const UserInfo& who) const {
   const auto q = upstream_target.find('?');
   if (q == std::string_view::npos) return std::nullopt;
   const std::string_view raw_query = upstream_target.substr(q + 1);
@@ -124,49 +125,63 @@ std::optional<ChainDecision> HandlerChain::route_filtered(const ClientRequest& r
   }
   auto parsed = parse_watch_request(*path, *params);
   if (auto* error = std::get_if<std::string>(&parsed)) return bad_request(*error);
-  return ServeFromInformer{
-      std::make_shared<const WatchRequest>(std::move(std::get<WatchRequest>(parsed)))};
+  auto& watch_request = std::get<WatchRequest>(parsed);
+  if (!watch_request.filter_ref.empty()) {
+    // The WatchFilter may name owned resources: FilteredService asks about those for the caller.
+    watch_request.caller =
+        std::make_shared<const CallerAuthorization>(CallerAuthorization{who, authorizer_});
+  }
+  return ServeFromInformer{std::make_shared<const WatchRequest>(std::move(watch_request))};
 }
 
-std::optional<LocalReply> HandlerChain::before_authentication(const ClientRequest& request) const {
+std::variant<LocalReply, HandlerChain::RequestInfo> HandlerChain::before_authentication(
+    const ClientRequest& request) const {
   const unsigned version = request.version();
   const bool keep_alive = request.keep_alive();
 
   // 1. Request info.
-  if (!map_to_upstream_target(request.target())) {
+  auto upstream_target = map_to_upstream_target(request.target());
+  if (!upstream_target) {
     return LocalReply{make_status_response(StatusReason::kBadRequest,
                                            "request target must be an absolute path", version,
                                            keep_alive, *counters_)};
   }
-  const std::string_view path =
-      std::string_view(request.target()).substr(0, std::string_view(request.target()).find('?'));
+  const std::string_view target = request.target();
+  RequestInfo info{std::move(*upstream_target), target.substr(0, target.find('?')), {}};
+  info.wakeups = parse_wakeup_path(info.path);
 
   // 2. Health endpoints, only under their own paths (not under the proxy prefix, which is always
   // upstream's).
   const bool is_get = request.method() == http::verb::get || request.method() == http::verb::head;
   if (is_get) {
-    if (auto reply = serve_health(request, path)) return reply;
+    if (auto reply = serve_health(request, info.path)) return std::move(*reply);
   }
 
-  // 3. Method check. The wakeups resource is the one thing the proxy writes itself.
-  const bool wakeup_write = (request.method() == http::verb::post ||
-                             request.method() == http::verb::delete_) &&
-                            parse_wakeup_path(path).has_value();
+  // 3. Method check. The wakeups resource is the one thing the proxy writes itself; everything
+  // else is read only.
+  const bool wakeup_write =
+      info.wakeups && (request.method() == http::verb::post ||
+                       request.method() == http::verb::delete_);
   if (!is_get && !wakeup_write) {
     auto res = make_status_response(
         StatusReason::kMethodNotAllowed,
-        "method " + std::string(request.method_string()) +
-            " is not supported by watchfilter-proxy yet; only GET and HEAD are forwarded",
+        info.wakeups ? "method " + std::string(request.method_string()) +
+                           " is not supported on wakeups"
+                     : "method " + std::string(request.method_string()) +
+                           " is not supported by watchfilter-proxy yet; only GET and HEAD are "
+                           "forwarded",
         version, keep_alive, *counters_);
-    res.set(http::field::allow, "GET, HEAD");
+    res.set(http::field::allow, info.wakeups ? "GET, HEAD, POST, DELETE" : "GET, HEAD");
     return LocalReply{std::move(res)};
   }
-  return std::nullopt;
+  return info;
 }
 
 void HandlerChain::handle(const ClientRequest& request, const PeerCertificate& peer,
                           boost::asio::any_io_executor executor, Done done) const {
-  if (auto reply = before_authentication(request)) return done(std::move(*reply));
+  auto before = before_authentication(request);
+  if (auto* reply = std::get_if<LocalReply>(&before)) return done(std::move(*reply));
+  RequestInfo info = std::move(std::get<RequestInfo>(before));
 
   // 4. Authentication.
   if (!authenticator_) {
@@ -176,33 +191,30 @@ void HandlerChain::handle(const ClientRequest& request, const PeerCertificate& p
   }
   authenticator_->authenticate(
       request, peer, executor,
-      [this, &request, executor, done = std::move(done)](std::optional<AuthenticatedUser> user) {
+      [this, &request, info = std::move(info), executor,
+       done = std::move(done)](std::optional<AuthenticatedUser> user) {
         if (!user) {
           return done(LocalReply{make_status_response(StatusReason::kUnauthorized,
                                                       "Unauthorized", request.version(),
                                                       request.keep_alive(), *counters_)});
         }
-        after_authentication(request, *user, executor, std::move(done));
+        after_authentication(request, info, *user, executor, std::move(done));
       });
 }
 
-void HandlerChain::after_authentication(const ClientRequest& request,
+void HandlerChain::after_authentication(const ClientRequest& request, const RequestInfo& info,
                                         const AuthenticatedUser& user,
                                         boost::asio::any_io_executor executor, Done done) const {
-  const std::string upstream_target = *map_to_upstream_target(request.target());
-  const std::string_view path =
-      std::string_view(request.target()).substr(0, std::string_view(request.target()).find('?'));
-
   // 5. Our discovery and OpenAPI documents. The root ones (/apis, /openapi/*) only for the
   // aggregator: in standalone mode those paths are kube-apiserver's and are forwarded.
-  if (auto doc = api_document(path, user.method == AuthenticationMethod::kRequestHeader)) {
+  if (auto doc = api_document(info.path, user.method == AuthenticationMethod::kRequestHeader)) {
     auto res = plain_text(http::status::ok, std::move(*doc), request);
     res.set(http::field::content_type, "application/json");
     return done(LocalReply{std::move(res)});
   }
 
   // 6. Authorization.
-  auto attributes = request_attributes(request.method(), upstream_target);
+  auto attributes = request_attributes(request.method(), info.upstream_target);
   if (!attributes) {
     return done(LocalReply{make_status_response(StatusReason::kBadRequest,
                                                 "malformed request path: invalid %-escape",
@@ -222,12 +234,7 @@ void HandlerChain::after_authentication(const ClientRequest& request,
           "Internal Server Error: \"" + a.path + "\": authorization failed: " + d.error,
           request.version(), request.keep_alive(), *counters_)};
     }
-    StatusDetails details;
-    if (a.resource_request) {
-      details.kind = a.resource;
-      details.group = a.api_group;
-      details.name = a.name;
-    }
+    const StatusDetails details = forbidden_details(a);
     return LocalReply{make_status_response(StatusReason::kForbidden,
                                            forbidden_message(who, a, d.reason), request.version(),
                                            request.keep_alive(), *counters_, &details)};
@@ -235,14 +242,11 @@ void HandlerChain::after_authentication(const ClientRequest& request,
   if (!authorizer_) return done(deny(user.user, *attributes, AuthorizationDecision{}));
   authorizer_->authorize(
       user.user, *attributes, executor,
-      [this, &request, who = user.user, a = *attributes, deny, executor,
+      [this, &request, info, who = user.user, a = *attributes, deny, executor,
        done = std::move(done)](AuthorizationDecision d) mutable {
         if (!d.allowed) return done(deny(who, a, d));
-        const std::string_view target = request.target();
-        if (auto wakeup_path = parse_wakeup_path(target.substr(0, target.find('?')))) {
-          return serve_wakeups(request, *wakeup_path, executor, std::move(done));
-        }
-        auto decision = route_authorized(request);
+        if (info.wakeups) return serve_wakeups(request, *info.wakeups, executor, std::move(done));
+        auto decision = route_authorized(request, info, who);
         // filterRef: the caller must also be allowed to read the WatchFilter it names (else it
         // could use, and probe for, WatchFilters of namespaces it cannot read).
         if (auto* f = std::get_if<ServeFromInformer>(&decision);
@@ -251,15 +255,9 @@ void HandlerChain::after_authentication(const ClientRequest& request,
               *parse_watchfilter_ref(f->request->filter_ref));
           return authorizer_->authorize(
               who, ref, executor,
-              [this, who, ref, deny, decision = std::move(decision),
+              [who, ref, deny, decision = std::move(decision),
                done = std::move(done)](AuthorizationDecision d) mutable {
                 if (!d.allowed) return done(deny(who, ref, d));
-                // The WatchFilter may name owned resources: the service asks about those.
-                auto& serve = std::get<ServeFromInformer>(decision);
-                auto bound = std::make_shared<WatchRequest>(*serve.request);
-                bound->caller = std::make_shared<const CallerAuthorization>(
-                    CallerAuthorization{who, authorizer_});
-                serve.request = std::move(bound);
                 done(std::move(decision));
               });
         }
@@ -280,24 +278,22 @@ void HandlerChain::serve_wakeups(const ClientRequest& request, const WakeupPath&
                    });
 }
 
-ChainDecision HandlerChain::route_authorized(const ClientRequest& request) const {
-  std::string upstream_target = *map_to_upstream_target(request.target());
-  const std::string_view path =
-      std::string_view(request.target()).substr(0, std::string_view(request.target()).find('?'));
-
+ChainDecision HandlerChain::route_authorized(const ClientRequest& request,
+                                             const RequestInfo& info, const UserInfo& who) const {
   // 7. Metrics.
-  if (path == "/metrics" && metrics_) {
+  if (info.path == "/metrics" && metrics_) {
     auto res = plain_text(http::status::ok, metrics_->render(counters_.get()), request);
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     return LocalReply{std::move(res)};
   }
 
   // 8. Filtered requests.
-  if (auto filtered = route_filtered(request, upstream_target)) return std::move(*filtered);
+  if (auto filtered = route_filtered(request, info.upstream_target, who)) {
+    return std::move(*filtered);
+  }
 
   // 9. Forward.
-  const bool watch = is_watch_request(upstream_target);
-  return ForwardUpstream{std::move(upstream_target), watch};
+  return ForwardUpstream{info.upstream_target, is_watch_request(info.upstream_target)};
 }
 
 }  // namespace watchfilter::proxy

@@ -54,7 +54,7 @@ using ChainDecision = std::variant<LocalReply, ForwardUpstream, ServeFromInforme
 //   1. request info: parse the target, strip the proxy prefix (malformed -> 400)
 //   2. /healthz /livez /readyz: always allowed, unauthenticated (kube-apiserver's
 //      system:public-info-viewer)
-//   3. method check: only GET and HEAD (-> 405), and POST/DELETE on the wakeups resource
+//   3. method check: GET and HEAD, and POST/DELETE on the wakeups resource (-> 405 with Allow)
 //   4. authentication (front-proxy headers, client certificate, bearer token by TokenReview);
 //      nobody -> 401. The caller's credentials are never forwarded: upstream requests carry the
 //      proxy's own identity and only Accept/User-Agent from the client.
@@ -94,19 +94,28 @@ class HandlerChain {
   StatusCounters& counters() const { return *counters_; }
 
  private:
-  // Steps 1-3: a reply, or nullopt to continue with authentication.
-  std::optional<LocalReply> before_authentication(const ClientRequest& request) const;
-  void after_authentication(const ClientRequest& request, const AuthenticatedUser& user,
-                            boost::asio::any_io_executor executor, Done done) const;
+  // Step 1's result, which the later steps read (the views point into the request's target).
+  struct RequestInfo {
+    std::string upstream_target;
+    std::string_view path;              // the target's path, proxy prefix kept
+    std::optional<WakeupPath> wakeups;  // the wakeups resource
+  };
+  // Steps 1-3: a reply, or what step 1 found to continue with authentication.
+  std::variant<LocalReply, RequestInfo> before_authentication(const ClientRequest& request) const;
+  void after_authentication(const ClientRequest& request, const RequestInfo& info,
+                            const AuthenticatedUser& user, boost::asio::any_io_executor executor,
+                            Done done) const;
   // Steps 7-9, for an authorized request.
-  ChainDecision route_authorized(const ClientRequest& request) const;
+  ChainDecision route_authorized(const ClientRequest& request, const RequestInfo& info,
+                                 const UserInfo& who) const;
   // Step 7's wakeups resource: answered asynchronously (a creation waits for the store).
   void serve_wakeups(const ClientRequest& request, const WakeupPath& path,
                      boost::asio::any_io_executor executor, Done done) const;
   std::optional<LocalReply> serve_health(const ClientRequest& request, std::string_view path) const;
   // Step 8: nullopt when the request has no filter parameters.
   std::optional<ChainDecision> route_filtered(const ClientRequest& request,
-                                              std::string_view upstream_target) const;
+                                              std::string_view upstream_target,
+                                              const UserInfo& who) const;
 
   std::shared_ptr<const HealthState> health_;
   std::shared_ptr<StatusCounters> counters_;

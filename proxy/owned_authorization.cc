@@ -36,18 +36,18 @@ void check_from(std::shared_ptr<const CallerAuthorization> caller,
 
 }  // namespace
 
-void authorize_owned(const CallerAuthorization& caller, const FilterDefinition& definition,
+void authorize_owned(std::shared_ptr<const CallerAuthorization> caller,
+                     std::shared_ptr<const FilterDefinition> definition,
                      const std::string& namespace_name, boost::asio::any_io_executor executor,
                      std::function<void(std::optional<OwnedDenial>)> done) {
-  if (definition.owned.empty()) return done(std::nullopt);
-  if (!caller.authorizer) {
+  if (definition->owned.empty()) return done(std::nullopt);
+  if (!caller->authorizer) {
     // As everywhere in the chain: no authorizer refuses.
-    return done(OwnedDenial{watch_attributes(definition.owned.front(), namespace_name),
+    return done(OwnedDenial{watch_attributes(definition->owned.front(), namespace_name),
                             "no authorizer"});
   }
-  check_from(std::make_shared<const CallerAuthorization>(caller),
-             std::make_shared<const FilterDefinition>(definition), namespace_name, 0,
-             std::move(executor), std::move(done));
+  check_from(std::move(caller), std::move(definition), namespace_name, 0, std::move(executor),
+             std::move(done));
 }
 
 }  // namespace watchfilter::proxy

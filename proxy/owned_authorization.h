@@ -30,7 +30,8 @@ struct OwnedDenial {
 // owned resources in `namespace_name` (the secondaries' events and, with includeOwned, their
 // objects reach the caller's stream). `done(nullopt)` when every one is allowed; runs on
 // `executor`.
-void authorize_owned(const CallerAuthorization& caller, const FilterDefinition& definition,
+void authorize_owned(std::shared_ptr<const CallerAuthorization> caller,
+                     std::shared_ptr<const FilterDefinition> definition,
                      const std::string& namespace_name, boost::asio::any_io_executor executor,
                      std::function<void(std::optional<OwnedDenial>)> done);
 

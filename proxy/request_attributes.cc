@@ -188,4 +188,9 @@ std::string forbidden_message(const UserInfo& user, const RequestAttributes& a,
   return a.qualified_resource() + " " + quote(a.name) + " is forbidden: " + why;
 }
 
+StatusDetails forbidden_details(const RequestAttributes& a) {
+  if (!a.resource_request) return {};
+  return StatusDetails{a.name, a.api_group, a.resource};
+}
+
 }  // namespace watchfilter::proxy

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/status.h"
 #include "proxy/user_info.h"
 
 namespace watchfilter::proxy {
@@ -44,5 +45,9 @@ std::optional<RequestAttributes> request_attributes(boost::beast::http::verb met
 // path "/metrics"`), followed by `: <reason>` when the authorizer gave one.
 std::string forbidden_message(const UserInfo& user, const RequestAttributes& attributes,
                               std::string_view reason);
+
+// The 403's Status details, as kube-apiserver fills them: {kind: <resource>, group, name} for
+// a resource request, none for a non-resource one.
+StatusDetails forbidden_details(const RequestAttributes& attributes);
 
 }  // namespace watchfilter::proxy

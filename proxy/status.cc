@@ -123,19 +123,25 @@ std::string status_json(StatusReason reason, std::string_view message,
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+http::response<http::string_body> make_json_response(http::status status, std::string body,
+                                                     unsigned http_version, bool keep_alive) {
+  http::response<http::string_body> res{status, http_version};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-cache, private");
+  res.body() = std::move(body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
 http::response<http::string_body> make_status_response(StatusReason reason,
                                                        std::string_view message,
                                                        unsigned http_version, bool keep_alive,
                                                        StatusCounters& counters,
                                                        const StatusDetails* details) {
   counters.increment(reason);
-  http::response<http::string_body> res{reason_code(reason), http_version};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-cache, private");
-  res.body() = status_json(reason, message, details);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  return res;
+  return make_json_response(reason_code(reason), status_json(reason, message, details),
+                            http_version, keep_alive);
 }
 
 }  // namespace watchfilter::proxy

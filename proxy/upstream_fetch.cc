@@ -1,5 +1,7 @@
 #include "proxy/upstream_fetch.h"
 
+#include <rapidjson/document.h>
+
 #include <boost/asio/error.hpp>
 #include <boost/beast/http/field.hpp>
 
@@ -50,6 +52,20 @@ struct FetchState : std::enable_shared_from_this<FetchState> {
 };
 
 }  // namespace
+
+std::string FetchResult::describe_failure() const {
+  if (ec) return failed_step + ": " + ec.message();
+  std::string out = "HTTP " + std::to_string(status);
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (!doc.HasParseError() && doc.IsObject()) {
+    auto it = doc.FindMember("message");
+    if (it != doc.MemberEnd() && it->value.IsString()) {
+      out += ": " + std::string(it->value.GetString(), it->value.GetStringLength());
+    }
+  }
+  return out;
+}
 
 UpstreamRequest make_own_upstream_request(UpstreamClient& client, const std::string& target) {
   ClientRequest none;

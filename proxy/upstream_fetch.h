@@ -16,6 +16,10 @@ struct FetchResult {
   std::string failed_step;       // with ec: what failed
   unsigned status = 0;
   std::string body;
+
+  // For an answer that is not a success, in a log line or a 503 message: `<failed_step>:
+  // <error>`, or `HTTP 403: <the Status message>` (`HTTP 403` when the body is no Status).
+  std::string describe_failure() const;
 };
 
 // The request the proxy sends upstream on its own behalf (discovery, informers): JSON, its own

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "proxy/dns_names.h"
 #include "proxy/go_duration.h"
 #include "proxy/watch_request.h"
 
@@ -171,21 +172,6 @@ void validate_after_at(const std::string& after, const std::string& at, const Va
 }
 
 }  // namespace
-
-bool is_dns_subdomain(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  std::size_t label_start = 0;
-  for (std::size_t i = 0; i <= name.size(); ++i) {
-    if (i == name.size() || name[i] == '.') {
-      if (i == label_start || !alnum(name[label_start]) || !alnum(name[i - 1])) return false;
-      label_start = i + 1;
-    } else if (!alnum(name[i]) && name[i] != '-') {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string generate_wakeup_name(std::string_view prefix,
                                  const std::function<std::uint64_t()>& random) {

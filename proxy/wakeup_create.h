@@ -61,7 +61,4 @@ std::string generate_wakeup_name(std::string_view prefix,
 // A random (version 4) UUID from two draws of `random`.
 std::string random_uid(const std::function<std::uint64_t()>& random);
 
-// A lowercase RFC 1123 subdomain of at most 253 characters (metadata.name of most resources).
-bool is_dns_subdomain(std::string_view name);
-
 }  // namespace watchfilter::proxy

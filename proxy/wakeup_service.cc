@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "proxy/dns_names.h"
 #include "proxy/url_query.h"
 #include "proxy/wakeup_create.h"
 
@@ -18,11 +19,6 @@ constexpr std::string_view kAllow = "GET, POST, DELETE";
 // kube-apiserver retries a taken generated name (RetryGenerateName) this often.
 constexpr int kNameRetries = 7;
 
-bool is_dns_label(std::string_view s) {
-  return !s.empty() && s.size() <= 63 && s.find('.') == std::string_view::npos &&
-         is_dns_subdomain(s);
-}
-
 // `wakeups "x" not found`-style Status details: kube-apiserver names the resource there.
 StatusDetails resource_details(const std::string& name) {
   StatusDetails d;
@@ -30,17 +26,6 @@ StatusDetails resource_details(const std::string& name) {
   d.group = "stream.watchfilter.io";
   d.kind = "wakeups";
   return d;
-}
-
-WakeupService::Response json_response(http::status status, std::string body, unsigned version,
-                                      bool keep_alive) {
-  WakeupService::Response res{status, version};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-cache, private");
-  res.body() = std::move(body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  return res;
 }
 
 }  // namespace
@@ -136,12 +121,14 @@ void WakeupService::handle(const Request& request, const WakeupPath& path,
       }
       auto items = registry_->list(path.namespace_name);
       if (!items) return reply(not_loaded());
-      return reply(json_response(http::status::ok, wakeup_list_json(*items), version, keep_alive));
+      return reply(
+          make_json_response(http::status::ok, wakeup_list_json(*items), version, keep_alive));
     }
     if (!registry_->not_loaded_reason().empty()) return reply(not_loaded());
     auto object = registry_->get(path.namespace_name, path.name);
     if (!object) return reply(not_found(path.name));
-    return reply(json_response(http::status::ok, wakeup_json(*object), version, keep_alive));
+    return reply(
+        make_json_response(http::status::ok, wakeup_json(*object), version, keep_alive));
   }
 
   if (method == http::verb::post) {
@@ -166,7 +153,8 @@ void WakeupService::handle(const Request& request, const WakeupPath& path,
           const StatusDetails d = resource_details(name);
           switch (answer.outcome) {
             case WakeupRegistry::Outcome::kDone:
-              res = json_response(http::status::ok, wakeup_json(*removed), version, keep_alive);
+              res = make_json_response(http::status::ok, wakeup_json(*removed), version,
+                                       keep_alive);
               break;
             case WakeupRegistry::Outcome::kNotFound:
               res = make_status_response(StatusReason::kNotFound,
@@ -248,8 +236,8 @@ void WakeupService::create(const Request& request, const WakeupPath& path,
   creation.version = version;
   creation.keep_alive = keep_alive;
   if (dry_run) {
-    Response res =
-        json_response(http::status::created, wakeup_json(creation.object), version, keep_alive);
+    Response res = make_json_response(http::status::created, wakeup_json(creation.object),
+                                      version, keep_alive);
     for (const auto& w : creation.warnings) res.insert(http::field::warning, w);
     return reply(std::move(res));
   }
@@ -274,8 +262,8 @@ void WakeupService::store(Creation creation, net::any_io_executor executor,
     const StatusDetails d = resource_details(name);
     switch (a.outcome) {
       case WakeupRegistry::Outcome::kDone:
-        res =
-            json_response(http::status::created, wakeup_json(creation.object), version, keep_alive);
+        res = make_json_response(http::status::created, wakeup_json(creation.object), version,
+                                 keep_alive);
         for (const auto& w : creation.warnings) res.insert(http::field::warning, w);
         break;
       case WakeupRegistry::Outcome::kExists:

@@ -1,102 +1,41 @@
 #include "proxy/wakeup_store.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
-#include <boost/asio/dispatch.hpp>
 #include <fstream>
 
 #include "proxy/upstream_fetch.h"
+#include "proxy/watch_events.h"
 
 namespace watchfilter::proxy {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
 // A ConfigMap holds at most 1 MiB; its answer is bounded a little above that.
 constexpr std::size_t kAnswerLimit = 2u << 20;
 
-void key(Writer& w, std::string_view k) {
-  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-}
-void string(Writer& w, std::string_view v) {
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
-
-// "HTTP 403: configmaps is forbidden: ..." (the Status message when upstream sent one).
-std::string describe_failure(const FetchResult& r) {
-  if (r.ec) return r.failed_step + ": " + r.ec.message();
-  std::string out = "HTTP " + std::to_string(r.status);
-  rapidjson::Document doc;
-  doc.Parse(r.body.data(), r.body.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
-    auto it = doc.FindMember("message");
-    if (it != doc.MemberEnd() && it->value.IsString()) {
-      out += ": " + std::string(it->value.GetString(), it->value.GetStringLength());
-    }
-  }
-  return out;
+// `"data":{<key>:<value>}`, `value` a JSON literal: the entry's string, or null (RFC 7386: a
+// merge patch's null deletes the key).
+std::string data_member(std::string_view k, std::string_view value) {
+  return R"("data":{)" + json_string(k) + ":" + std::string(value) + "}";
 }
 
 }  // namespace
 
 std::string wakeup_store_put_patch(std::string_view k, std::string_view json) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  key(w, "data");
-  w.StartObject();
-  key(w, k);
-  string(w, json);
-  w.EndObject();
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return "{" + data_member(k, json_string(json)) + "}";
 }
 
 std::string wakeup_store_remove_patch(std::string_view k) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  key(w, "data");
-  w.StartObject();
-  key(w, k);
-  w.Null();  // RFC 7386: null deletes the key
-  w.EndObject();
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return "{" + data_member(k, "null") + "}";
 }
 
 std::string wakeup_store_configmap(std::string_view namespace_name, std::string_view name,
                                    std::string_view k, std::string_view json) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  key(w, "apiVersion");
-  string(w, "v1");
-  key(w, "kind");
-  string(w, "ConfigMap");
-  key(w, "metadata");
-  w.StartObject();
-  key(w, "name");
-  string(w, name);
-  key(w, "namespace");
-  string(w, namespace_name);
-  key(w, "labels");
-  w.StartObject();
-  key(w, "app.kubernetes.io/part-of");
-  string(w, "watchfilter");
-  key(w, "app.kubernetes.io/component");
-  string(w, "wakeups");
-  w.EndObject();
-  w.EndObject();
-  key(w, "data");
-  w.StartObject();
-  key(w, k);
-  string(w, json);
-  w.EndObject();
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":)" + json_string(name) +
+         R"(,"namespace":)" + json_string(namespace_name) +
+         R"(,"labels":{"app.kubernetes.io/part-of":"watchfilter",)"
+         R"("app.kubernetes.io/component":"wakeups"}},)" +
+         data_member(k, json_string(json)) + "}";
 }
 
 std::optional<std::map<std::string, std::string>> configmap_data(std::string_view body) {
@@ -140,13 +79,16 @@ ConfigMapWakeupStore::ConfigMapWakeupStore(boost::asio::any_io_executor strand,
       namespace_(std::move(namespace_name)),
       name_(std::move(name)) {}
 
+std::string ConfigMapWakeupStore::path() const {
+  return "/api/v1/namespaces/" + namespace_ + "/configmaps/" + name_;
+}
+
 std::string ConfigMapWakeupStore::describe() const {
   return "ConfigMap " + namespace_ + "/" + name_;
 }
 
 void ConfigMapWakeupStore::load(std::function<void(Loaded)> done) {
-  const std::string target = "/api/v1/namespaces/" + namespace_ + "/configmaps/" + name_;
-  fetch_upstream(*client_, strand_, target, kAnswerLimit,
+  fetch_upstream(*client_, strand_, path(), kAnswerLimit,
                  [self = shared_from_this(), done = std::move(done)](FetchResult r) {
                    Loaded out;
                    if (!r.ec && r.status == 404) {
@@ -159,7 +101,7 @@ void ConfigMapWakeupStore::load(std::function<void(Loaded)> done) {
                        out.error = "GET " + self->describe() + ": not a ConfigMap";
                      }
                    } else {
-                     out.error = "GET " + self->describe() + ": " + describe_failure(r);
+                     out.error = "GET " + self->describe() + ": " + r.describe_failure();
                    }
                    done(std::move(out));
                  });
@@ -177,9 +119,8 @@ void ConfigMapWakeupStore::remove(const std::string& k, std::function<void(Resul
 void ConfigMapWakeupStore::patch(std::string body, IfMissing if_missing,
                                  std::function<void(Result)> done, std::string k,
                                  std::string json) {
-  const std::string target = "/api/v1/namespaces/" + namespace_ + "/configmaps/" + name_;
   patch_upstream(
-      *client_, strand_, target, std::move(body), kAnswerLimit,
+      *client_, strand_, path(), std::move(body), kAnswerLimit,
       [self = shared_from_this(), if_missing, done = std::move(done), k = std::move(k),
        json = std::move(json)](FetchResult r) mutable {
         if (!r.ec && r.status == 200) return done(Result{true, {}});
@@ -187,7 +128,7 @@ void ConfigMapWakeupStore::patch(std::string body, IfMissing if_missing,
           return done(Result{true, {}});  // no ConfigMap: the key is gone already
         }
         if (r.ec || r.status != 404 || if_missing == IfMissing::kFail) {
-          return done(Result{false, "PATCH " + self->describe() + ": " + describe_failure(r)});
+          return done(Result{false, "PATCH " + self->describe() + ": " + r.describe_failure()});
         }
         // The first wake-up: create the ConfigMap holding it. 409: someone else just created
         // it (another replica, an earlier attempt); the merge patch then goes through.
@@ -200,7 +141,7 @@ void ConfigMapWakeupStore::patch(std::string body, IfMissing if_missing,
                 return self->patch(wakeup_store_put_patch(k, json), IfMissing::kFail,
                                    std::move(done), k, json);
               }
-              done(Result{false, "POST " + self->describe() + ": " + describe_failure(c)});
+              done(Result{false, "POST " + self->describe() + ": " + c.describe_failure()});
             });
       });
 }

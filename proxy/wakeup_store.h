@@ -59,6 +59,7 @@ class ConfigMapWakeupStore : public WakeupStore,
   enum class IfMissing { kCreate, kFail, kDone };
   void patch(std::string body, IfMissing if_missing, std::function<void(Result)> done,
              std::string key, std::string json);
+  std::string path() const;  // the ConfigMap's URL path
 
   boost::asio::any_io_executor strand_;
   std::shared_ptr<UpstreamClient> client_;

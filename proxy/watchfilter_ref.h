@@ -15,6 +15,8 @@ struct WatchFilterRef {
   std::string name;
 
   std::string to_string() const { return namespace_name + "/" + name; }
+  // `/apis/watchfilter.io/v1alpha1/namespaces/<ns>/watchfilters/<name>`.
+  std::string path() const;
   auto operator<=>(const WatchFilterRef&) const = default;
 };
 

@@ -3,7 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <ctime>
+#include "proxy/wakeup_object.h"
 
 namespace watchfilter::proxy {
 namespace {
@@ -71,12 +71,7 @@ std::string status_patch_body(const WatchFilterStatus& status) {
 }
 
 std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char out[32];
-  const std::size_t n = std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string(out, n);
+  return format_rfc3339(t, /*milliseconds=*/false);  // metav1.Time has whole seconds
 }
 
 }  // namespace watchfilter::proxy

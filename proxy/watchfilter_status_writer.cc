@@ -88,32 +88,27 @@ void WatchFilterStatusWriter::write_next() {
   }
   Pending pending = std::move(queue_.front());
   queue_.erase(queue_.begin());
-  const std::string target = "/apis/" + std::string(kWatchFilterGroup) + "/" +
-                             std::string(kWatchFilterVersion) + "/namespaces/" +
-                             pending.ref.namespace_name + "/" + std::string(kWatchFilterResource) +
-                             "/" + pending.ref.name + "/status";
+  const std::string target = pending.ref.path() + "/status";
   std::string body = status_patch_body(pending.status);
   patch_upstream(
       *client_, strand_, target, std::move(body), 1u << 20,
       [self = shared_from_this(), pending = std::move(pending)](FetchResult result) mutable {
-        std::string error;
-        if (result.ec) error = result.failed_step + ": " + result.ec.message();
-        self->on_written(std::move(pending), result.status, std::move(error));
+        self->on_written(std::move(pending), result);
       });
 }
 
-void WatchFilterStatusWriter::on_written(Pending pending, unsigned http_status, std::string error) {
-  if (error.empty() && http_status >= 200 && http_status < 300) {
+void WatchFilterStatusWriter::on_written(Pending pending, const FetchResult& result) {
+  if (!result.ec && result.status >= 200 && result.status < 300) {
     if (failing_.erase(pending.ref) != 0) {
       logger_->info("WatchFilter " + pending.ref.to_string() + ": status written again");
     }
     written_[pending.ref] = Written{pending.uid, std::move(pending.status)};
-  } else if (http_status == 404) {
+  } else if (!result.ec && result.status == 404) {
     // Deleted since the pass began; the catalog forgets it with the DELETED event.
     written_.erase(pending.ref);
   } else {
     // Retried on the next pass; logged once per distinct failure, not once per interval.
-    const std::string why = error.empty() ? "HTTP " + std::to_string(http_status) : error;
+    const std::string why = result.describe_failure();
     auto& last = failing_[pending.ref];
     if (last != why) {
       logger_->warning("WatchFilter " + pending.ref.to_string() +

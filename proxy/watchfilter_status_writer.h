@@ -10,6 +10,7 @@
 
 #include "proxy/log.h"
 #include "proxy/upstream_client.h"
+#include "proxy/upstream_fetch.h"
 #include "proxy/watchfilter_catalog.h"
 #include "proxy/watchfilter_status.h"
 
@@ -46,7 +47,7 @@ class WatchFilterStatusWriter : public std::enable_shared_from_this<WatchFilterS
   void schedule();
   void pass();
   void write_next();
-  void on_written(Pending pending, unsigned http_status, std::string error);
+  void on_written(Pending pending, const FetchResult& result);
 
   boost::asio::any_io_executor strand_;
   std::shared_ptr<UpstreamClient> client_;

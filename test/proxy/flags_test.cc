@@ -82,6 +82,8 @@ TEST(FlagsTest, WakeupsConfigMap) {
   EXPECT_THROW(parse({"--wakeups-namespace=Ops"}), FlagError);
   EXPECT_THROW(parse({"--wakeups-namespace=a.b"}), FlagError);
   EXPECT_THROW(parse({"--wakeups-configmap=-x"}), FlagError);
+  EXPECT_THROW(parse({"--wakeups-configmap=a..b"}), FlagError);  // IsDNS1123Subdomain's labels
+  EXPECT_THROW(parse({"--wakeups-configmap=a.-b"}), FlagError);
   EXPECT_NE(help_text("watchfilter-proxy").find("--wakeups-configmap name"), std::string::npos);
 }
 

@@ -107,6 +107,28 @@ TEST_F(HandlerChainTest, OtherMethodsAre405AndCounted) {
   EXPECT_EQ(counters_->count(StatusReason::kMethodNotAllowed), 5u);
 }
 
+TEST_F(HandlerChainTest, WakeupsTakePostAndDeleteAndNameThemInAllow) {
+  const std::string wakeups = "/apis/stream.watchfilter.io/v1alpha1/namespaces/d/wakeups";
+  for (auto m : {http::verb::put, http::verb::patch}) {
+    auto d = handle(request(m, wakeups + "/w1"));
+    ASSERT_TRUE(std::holds_alternative<LocalReply>(d));
+    const auto& res = std::get<LocalReply>(d).response;
+    EXPECT_EQ(res.result(), http::status::method_not_allowed);
+    EXPECT_EQ(res[http::field::allow], "GET, HEAD, POST, DELETE");
+  }
+  EXPECT_EQ(authn_->calls, 0);  // refused before authentication, like any other method
+  // POST and DELETE pass the method check (this chain has no WakeupService: 503).
+  for (auto [m, target] : {std::pair{http::verb::post, wakeups},
+                           std::pair{http::verb::delete_, wakeups + "/w1"}}) {
+    auto d = handle(request(m, target));
+    ASSERT_TRUE(std::holds_alternative<LocalReply>(d));
+    EXPECT_EQ(std::get<LocalReply>(d).response.result(), http::status::service_unavailable);
+  }
+  // Elsewhere only reads are allowed.
+  auto d = handle(request(http::verb::put, "/api/v1/namespaces/d/configmaps/x"));
+  EXPECT_EQ(std::get<LocalReply>(d).response[http::field::allow], "GET, HEAD");
+}
+
 TEST_F(HandlerChainTest, AbsoluteFormTargetIs400) {
   auto d = handle(request(http::verb::get, "http://example/api"));
   ASSERT_TRUE(std::holds_alternative<LocalReply>(d));

@@ -7,9 +7,12 @@
 #include "proxy/resource_path.h"
 #include "proxy/url_query.h"
 #include "proxy/watch_request.h"
+#include "test/proxy/watch_request_support.h"
 
 namespace watchfilter::proxy {
 namespace {
+
+using testing::parse_target;
 
 TEST(ResourcePathTest, CoreNamespacedCollection) {
   auto p = parse_resource_path("/api/v1/namespaces/default/configmaps");
@@ -88,24 +91,15 @@ TEST(UrlQueryTest, DecodesLikeGo) {
   EXPECT_EQ(percent_encode("a=b c/é"), "a%3Db%20c%2F%C3%A9");
 }
 
-std::variant<WatchRequest, std::string> parse(std::string_view target) {
-  auto q = target.find('?');
-  auto path = parse_resource_path(target.substr(0, q));
-  EXPECT_TRUE(path);
-  auto params = parse_query(target.substr(q + 1));
-  EXPECT_TRUE(params);
-  return parse_watch_request(*path, *params);
-}
-
 TEST(WatchRequestTest, FilterCompileErrorKeepsTheColumn) {
-  auto r = parse("/api/v1/configmaps?watch=true&filter=changed(spec%2C%20status");
+  auto r = parse_target("/api/v1/configmaps?watch=true&filter=changed(spec%2C%20status");
   ASSERT_TRUE(std::holds_alternative<std::string>(r));
   EXPECT_EQ(std::get<std::string>(r),
             "col 21: expected ')' after arguments of changed, found end of expression");
 }
 
 TEST(WatchRequestTest, ParsesStandardParameters) {
-  auto r = parse(
+  auto r = parse_target(
       "/api/v1/namespaces/d/configmaps?watch=true&filter=changed(data)&resourceVersion=42&"
       "allowWatchBookmarks=true&timeoutSeconds=30&labelSelector=app%3Dweb&fieldSelector="
       "metadata.name%3Da&watcher=w-1");
@@ -124,25 +118,26 @@ TEST(WatchRequestTest, ParsesStandardParameters) {
 }
 
 TEST(WatchRequestTest, InitialEventsRules) {
-  auto unset = std::get<WatchRequest>(parse("/api/v1/pods?watch=1&filter=true"));
+  auto unset = std::get<WatchRequest>(parse_target("/api/v1/pods?watch=1&filter=true"));
   EXPECT_EQ(unset.rv_mode, RvMode::kUnset);
   EXPECT_TRUE(unset.wants_initial_events());
-  auto zero = std::get<WatchRequest>(parse("/api/v1/pods?watch=1&filter=true&resourceVersion=0"));
+  auto zero =
+      std::get<WatchRequest>(parse_target("/api/v1/pods?watch=1&filter=true&resourceVersion=0"));
   EXPECT_EQ(zero.rv_mode, RvMode::kAny);
   EXPECT_TRUE(zero.wants_initial_events());
-  auto watchlist = parse(
+  auto watchlist = parse_target(
       "/api/v1/pods?watch=1&filter=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&"
       "allowWatchBookmarks=true");
   ASSERT_TRUE(std::holds_alternative<WatchRequest>(watchlist));
   EXPECT_TRUE(std::get<WatchRequest>(watchlist).wants_initial_events());
-  auto no_initial = std::get<WatchRequest>(parse(
+  auto no_initial = std::get<WatchRequest>(parse_target(
       "/api/v1/pods?watch=1&filter=true&sendInitialEvents=false&resourceVersionMatch=NotOlderThan"));
   EXPECT_FALSE(no_initial.wants_initial_events());
 }
 
 TEST(WatchRequestTest, RejectsInvalidCombinations) {
   auto err = [](std::string_view target) {
-    auto r = parse(target);
+    auto r = parse_target(target);
     return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string();
   };
   EXPECT_NE(err("/api/v1/pods?watch=1&filter=true&sendInitialEvents=true"), "");
@@ -164,20 +159,21 @@ TEST(WatchRequestTest, RejectsInvalidCombinations) {
 
 TEST(WatchRequestTest, NamedObjectBecomesANameSelector) {
   auto r = std::get<WatchRequest>(
-      parse("/api/v1/namespaces/d/configmaps/cm1?watch=1&filter=true&fieldSelector=a.b%3Dc"));
+      parse_target(
+          "/api/v1/namespaces/d/configmaps/cm1?watch=1&filter=true&fieldSelector=a.b%3Dc"));
   EXPECT_EQ(r.field_selector->text(), "metadata.name=cm1,a.b=c");
 }
 
 TEST(WatchRequestTest, ResyncAndDebounceAreGoDurations) {
   auto r = std::get<WatchRequest>(
-      parse("/api/v1/pods?watch=1&filter=true&resync=1m30s&debounce=500ms"));
+      parse_target("/api/v1/pods?watch=1&filter=true&resync=1m30s&debounce=500ms"));
   EXPECT_EQ(r.resync, std::chrono::seconds(90));
   EXPECT_EQ(r.debounce, std::chrono::milliseconds(500));
-  auto none = std::get<WatchRequest>(parse("/api/v1/pods?watch=1&filter=true"));
+  auto none = std::get<WatchRequest>(parse_target("/api/v1/pods?watch=1&filter=true"));
   EXPECT_FALSE(none.resync);
   EXPECT_FALSE(none.debounce);
   auto err = [](std::string_view target) {
-    auto r = parse(target);
+    auto r = parse_target(target);
     return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string();
   };
   EXPECT_EQ(err("/api/v1/pods?watch=1&filter=true&resync=999ms"),
@@ -191,7 +187,7 @@ TEST(WatchRequestTest, ResyncAndDebounceAreGoDurations) {
 }
 
 TEST(WatchRequestTest, WatcherAloneAdmitsEverything) {
-  auto r = std::get<WatchRequest>(parse("/api/v1/pods?watch=1&watcher=abc"));
+  auto r = std::get<WatchRequest>(parse_target("/api/v1/pods?watch=1&watcher=abc"));
   EXPECT_EQ(r.filter_source, "");
   ASSERT_TRUE(r.filter);
   std::vector<QueryParam> none = {{"watch", "1"}};

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "proxy/dns_names.h"
+
 namespace watchfilter::proxy {
 namespace {
 

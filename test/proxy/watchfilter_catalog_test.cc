@@ -8,8 +8,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "proxy/filter_ref_binding.h"
-#include "proxy/resource_path.h"
-#include "proxy/url_query.h"
+#include "test/proxy/watch_request_support.h"
 
 namespace watchfilter::proxy {
 namespace {
@@ -122,9 +121,7 @@ TEST_F(CatalogTest, RecreatedUnderTheSameNameIsANewWatchFilter) {
 // ---- bind_filter_ref ----
 
 WatchRequest request(const std::string& query) {
-  auto params = parse_query(query);
-  auto r = parse_watch_request(*parse_resource_path("/api/v1/namespaces/x/configmaps"), *params);
-  return std::get<WatchRequest>(std::move(r));
+  return std::get<WatchRequest>(testing::parse_target("/api/v1/namespaces/x/configmaps?" + query));
 }
 
 TEST_F(CatalogTest, BindingFillsTheRequestFromTheWatchFilter) {
@@ -179,9 +176,8 @@ TEST_F(CatalogTest, BindingRefusals) {
 TEST_F(CatalogTest, BindingRefusesAnotherResource) {
   auto c = make();
   sync(*c, {event("ADDED", "a", 1, "true")});
-  auto params = parse_query("watch=1&filterRef=db/a");
   auto secrets = std::get<WatchRequest>(
-      parse_watch_request(*parse_resource_path("/api/v1/namespaces/x/secrets"), *params));
+      testing::parse_target("/api/v1/namespaces/x/secrets?watch=1&filterRef=db/a"));
   auto refusal = std::get<FilterRefRefusal>(bind_filter_ref(secrets, resolve(*c, {"db", "a"})));
   EXPECT_EQ(refusal.reason, StatusReason::kBadRequest);
   EXPECT_EQ(refusal.message,

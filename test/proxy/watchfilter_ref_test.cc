@@ -7,18 +7,12 @@
 #include "proxy/resource_path.h"
 #include "proxy/url_query.h"
 #include "proxy/watch_request.h"
+#include "test/proxy/watch_request_support.h"
 
 namespace watchfilter::proxy {
 namespace {
 
-std::variant<WatchRequest, std::string> parse(std::string_view target) {
-  auto q = target.find('?');
-  auto path = parse_resource_path(target.substr(0, q));
-  EXPECT_TRUE(path);
-  auto params = parse_query(target.substr(q + 1));
-  EXPECT_TRUE(params);
-  return parse_watch_request(*path, *params);
-}
+using testing::parse_target;
 
 TEST(WatchFilterRefTest, AcceptsNamespaceSlashName) {
   auto ref = parse_watchfilter_ref("db/mongo-changes.v2");
@@ -37,6 +31,20 @@ TEST(WatchFilterRefTest, RejectsWhatKubernetesCouldNotName) {
   EXPECT_TRUE(parse_watchfilter_ref(std::string(63, 'a') + "/x"));
 }
 
+TEST(WatchFilterRefTest, NamesAreSubdomainsAsKubeApiserverChecksThem) {
+  // IsDNS1123Subdomain limits the whole name (253), not each dot-separated part.
+  EXPECT_TRUE(parse_watchfilter_ref("db/" + std::string(100, 'a') + ".b"));
+  EXPECT_TRUE(parse_watchfilter_ref("db/" + std::string(253, 'a')));
+  EXPECT_FALSE(parse_watchfilter_ref("db/" + std::string(254, 'a')));
+}
+
+TEST(WatchFilterRefTest, PathNamesTheObject) {
+  EXPECT_EQ(WatchFilterRef({"db", "mongo"}).path(),
+            "/apis/watchfilter.io/v1alpha1/namespaces/db/watchfilters/mongo");
+  EXPECT_EQ(watchfilter_get_attributes({"db", "mongo"}).path,
+            WatchFilterRef({"db", "mongo"}).path());
+}
+
 TEST(WatchFilterRefTest, GetAttributesNameTheWatchFilter) {
   auto a = watchfilter_get_attributes({"db", "mongo"});
   EXPECT_TRUE(a.resource_request);
@@ -51,7 +59,7 @@ TEST(WatchFilterRefTest, GetAttributesNameTheWatchFilter) {
 
 TEST(WatchFilterRefTest, RequestCarriesTheRefAsItsIdentity) {
   auto r = std::get<WatchRequest>(
-      parse("/api/v1/namespaces/d/configmaps?watch=1&filterRef=db%2Fmongo&watcher=w1"));
+      parse_target("/api/v1/namespaces/d/configmaps?watch=1&filterRef=db%2Fmongo&watcher=w1"));
   EXPECT_EQ(r.filter_ref, "db/mongo");
   // A named watcher keeps its state across reconnects whatever the expression is now.
   EXPECT_EQ(r.filter_source, "filterRef=db/mongo");
@@ -60,11 +68,11 @@ TEST(WatchFilterRefTest, RequestCarriesTheRefAsItsIdentity) {
 }
 
 TEST(WatchFilterRefTest, MalformedRefIsABadRequest) {
-  auto e = std::get<std::string>(parse("/api/v1/configmaps?watch=1&filterRef=mongo"));
+  auto e = std::get<std::string>(parse_target("/api/v1/configmaps?watch=1&filterRef=mongo"));
   EXPECT_EQ(e,
             "invalid filterRef \"mongo\": want <namespace>/<name> of a WatchFilter "
             "(watchfilters.watchfilter.io)");
-  EXPECT_EQ(std::get<std::string>(parse("/api/v1/configmaps?filter=true&filterRef=db/x")),
+  EXPECT_EQ(std::get<std::string>(parse_target("/api/v1/configmaps?filter=true&filterRef=db/x")),
             "filter and filterRef are mutually exclusive");
 }
 
