@@ -131,41 +131,53 @@ resource_version() {
   cp_kubectl get --raw "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])'
 }
 
-# The widgets CRD (widgets.e2e.watchfilter.io/v1, namespaced): an integer spec.size, strings
-# spec.tier and spec.note, numbers status.latency and status.load, no status subresource (so
-# one PATCH can change any field). Created once per control plane; waits until Established.
-WIDGETS=/apis/e2e.watchfilter.io/v1
-ensure_widgets_crd() {
-  cp_kubectl apply -f - >/dev/null <<'EOY'
+# apply_test_crd KIND PLURAL: a namespaced CRD <plural>.e2e.watchfilter.io/v1 whose
+# openAPIV3Schema is read from stdin (YAML, indented as the schema's own body), Established and
+# served before it returns (the group version may already be served for another kind).
+apply_test_crd() {
+  local kind=$1 plural=$2 schema
+  schema=$(sed 's/^/        /')
+  cp_kubectl apply -f - >/dev/null <<EOY
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: {name: widgets.e2e.watchfilter.io}
+metadata: {name: $plural.e2e.watchfilter.io}
 spec:
   group: e2e.watchfilter.io
   scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
+  names: {plural: $plural, singular: ${kind,,}, kind: $kind, listKind: ${kind}List}
   versions:
   - name: v1
     served: true
     storage: true
     schema:
       openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: {type: integer}
-              tier: {type: string}
-              note: {type: string}
-          status:
-            type: object
-            properties:
-              latency: {type: number}
-              load: {type: number}
+$schema
 EOY
-  cp_kubectl wait --for condition=Established --timeout 30s crd/widgets.e2e.watchfilter.io >/dev/null
-  wait_for 20 cp_kubectl get --raw "$WIDGETS" >/dev/null 2>&1 || fail "widgets API not served"
+  cp_kubectl wait --for condition=Established --timeout 30s "crd/$plural.e2e.watchfilter.io" >/dev/null ||
+    fail "the $kind CRD did not become Established"
+  wait_for 20 cp_kubectl get "$plural.e2e.watchfilter.io" -A >/dev/null 2>&1 || fail "$plural API not served"
+}
+
+# The widgets CRD (widgets.e2e.watchfilter.io/v1, namespaced): an integer spec.size, strings
+# spec.tier and spec.note, numbers status.latency and status.load, no status subresource (so
+# one PATCH can change any field). Created once per control plane.
+WIDGETS=/apis/e2e.watchfilter.io/v1
+ensure_widgets_crd() {
+  apply_test_crd Widget widgets <<'EOY'
+type: object
+properties:
+  spec:
+    type: object
+    properties:
+      size: {type: integer}
+      tier: {type: string}
+      note: {type: string}
+  status:
+    type: object
+    properties:
+      latency: {type: number}
+      load: {type: number}
+EOY
 }
 
 # etcd, through its HTTP gateway: the current revision, and a physical compaction.

@@ -25,27 +25,10 @@ trap owned_cleanup EXIT
 cp_kubectl apply -f "$REPO_DIR/crds/" >/dev/null || fail "kubectl apply -f crds/"
 cp_kubectl wait --for condition=Established --timeout 30s crd/watchfilters.watchfilter.io >/dev/null ||
   fail "the WatchFilter CRD did not become Established"
-cp_kubectl apply -f - >/dev/null <<'EOY'
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: databases.e2e.watchfilter.io}
-spec:
-  group: e2e.watchfilter.io
-  scope: Namespaced
-  names: {plural: databases, singular: database, kind: Database, listKind: DatabaseList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
+apply_test_crd Database databases <<'EOY'
+type: object
+x-kubernetes-preserve-unknown-fields: true
 EOY
-cp_kubectl wait --for condition=Established --timeout 30s crd/databases.e2e.watchfilter.io >/dev/null ||
-  fail "the Database CRD did not become Established"
-# The group version may already be served (widgets): wait for both kinds themselves.
-wait_for 20 cp_kubectl get databases -A >/dev/null 2>&1 || fail "databases API not served"
 wait_for 20 cp_kubectl get wf -A >/dev/null 2>&1 || fail "watchfilters API not served"
 start_proxy proxy $WF_PORT --watchfilter-status-interval 1s --bookmark-interval 1s
 
