@@ -6,7 +6,8 @@ namespace watchfilter::filters {
 
 std::size_t start_column(const Ast& ast) {
   const bool leftmost_child = ast.kind == Ast::Kind::kSelect || ast.kind == Ast::Kind::kIndex ||
-                              ast.kind == Ast::Kind::kBinary || (ast.kind == Ast::Kind::kCall && ast.is_method);
+                              ast.kind == Ast::Kind::kBinary ||
+                              (ast.kind == Ast::Kind::kCall && ast.is_method);
   return leftmost_child ? start_column(*ast.children[0]) : ast.column;
 }
 
@@ -38,12 +39,15 @@ std::optional<RootedPath> ast_to_path(const Ast& ast) {
       }
       if (index.kind == Ast::Kind::kLiteral && index.literal.kind == TokenKind::kNumber &&
           index.literal.is_integer && index.literal.number < 1e9) {
-        base->path.segments.push_back(PathSegment::at(static_cast<std::size_t>(index.literal.number)));
+        base->path.segments.push_back(
+            PathSegment::at(static_cast<std::size_t>(index.literal.number)));
         return base;
       }
-      throw CheckFailure{start_column(index), "expected a string or non-negative integer literal as index"};
+      throw CheckFailure{start_column(index),
+                         "expected a string or non-negative integer literal as index"};
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 

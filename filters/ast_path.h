@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "filters/ast.h"
+#include "filters/compile_error.h"
 #include "filters/path.h"
 
 namespace watchfilter::filters {
@@ -26,6 +27,7 @@ std::size_t start_column(const Ast& ast);
 struct CheckFailure {
   std::size_t column;
   std::string message;
+  CompileError::Limit limit = CompileError::Limit::kNone;
 };
 
 }  // namespace watchfilter::filters

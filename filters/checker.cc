@@ -1,9 +1,11 @@
 #include "filters/checker.h"
 
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "filters/ast_path.h"
+#include "filters/filter_cost.h"
 #include "filters/quantity.h"
 
 namespace watchfilter::filters {
@@ -20,11 +22,6 @@ Node make_node(Op op, std::uint32_t a = 0, std::uint32_t b = 0, std::uint32_t in
   return n;
 }
 
-Node with_number(Node n, double number) {
-  n.number = number;
-  return n;
-}
-
 Node number_node(double number) {
   Node n = make_node(Op::kConst);
   n.const_kind = Kind::kNumber;
@@ -36,11 +33,16 @@ enum class Type { kBool, kNumber, kString, kNull, kDyn };
 
 std::string type_name(Type t) {
   switch (t) {
-    case Type::kBool: return "bool";
-    case Type::kNumber: return "number";
-    case Type::kString: return "string";
-    case Type::kNull: return "null";
-    case Type::kDyn: return "dyn";
+    case Type::kBool:
+      return "bool";
+    case Type::kNumber:
+      return "number";
+    case Type::kString:
+      return "string";
+    case Type::kNull:
+      return "null";
+    case Type::kDyn:
+      return "dyn";
   }
   return "?";
 }
@@ -61,6 +63,7 @@ class Checker {
       fail_operand(ast, "expected a bool expression, found " + type_name(root.type));
     }
     program_.root = root.node;
+    enforce_budgets();
     return std::move(program_);
   }
 
@@ -74,12 +77,38 @@ class Checker {
     throw CheckFailure{start_column(operand), std::move(message)};
   }
 
+  // The whole expression is checked (its size is bounded by max_source_bytes) so that a refusal
+  // names its full cost; it points at where the budget was first passed.
   std::uint32_t add(const Ast& at, Node node) {
-    if (program_.nodes.size() >= program_.options.max_nodes) {
-      fail(at, "expression too large (limit " + std::to_string(program_.options.max_nodes) + " nodes)");
-    }
+    if (program_.nodes.size() == program_.options.max_nodes) nodes_over_at_ = at.column;
     program_.nodes.push_back(std::move(node));
     return static_cast<std::uint32_t>(program_.nodes.size() - 1);
+  }
+
+  // After a state slot was added for `at`.
+  void note_state(const Ast& at) {
+    const std::size_t limit = program_.options.max_state_bytes;
+    if (limit != 0 && state_over_at_ == 0 && filter_cost(program_).state_bytes() > limit) {
+      state_over_at_ = at.column;
+    }
+  }
+
+  void enforce_budgets() {
+    const FilterCost cost = filter_cost(program_);
+    const CompileOptions& o = program_.options;
+    if (cost.nodes > o.max_nodes) {
+      throw CheckFailure{nodes_over_at_,
+                         "expression too large: " + std::to_string(cost.nodes) + " nodes (limit " +
+                             std::to_string(o.max_nodes) + ", --max-filter-nodes)",
+                         CompileError::Limit::kNodes};
+    }
+    if (o.max_state_bytes != 0 && cost.state_bytes() > o.max_state_bytes) {
+      throw CheckFailure{state_over_at_ != 0 ? state_over_at_ : 1,
+                         "filter state too large: " + std::to_string(cost.state_bytes()) +
+                             " bytes per object (limit " + std::to_string(o.max_state_bytes) +
+                             ", --max-filter-state-bytes; " + cost.describe_state() + ")",
+                         CompileError::Limit::kStateBytes};
+    }
   }
 
   std::uint32_t path_index(const Path& path) {
@@ -107,16 +136,22 @@ class Checker {
 
   Checked check(const Ast& ast) {
     switch (ast.kind) {
-      case Ast::Kind::kLiteral: return literal(ast);
+      case Ast::Kind::kLiteral:
+        return literal(ast);
       case Ast::Kind::kIdent:
         if (ast.name == "type") return {add(ast, make_node(Op::kType)), Type::kString};
         [[fallthrough]];
       case Ast::Kind::kSelect:
-      case Ast::Kind::kIndex: return path_node(ast, *ast_to_path(ast));
-      case Ast::Kind::kUnary: return unary(ast);
-      case Ast::Kind::kBinary: return binary(ast);
-      case Ast::Kind::kCall: return call(ast);
-      case Ast::Kind::kList: fail(ast, "list literals are only allowed on the right of 'in'");
+      case Ast::Kind::kIndex:
+        return path_node(ast, *ast_to_path(ast));
+      case Ast::Kind::kUnary:
+        return unary(ast);
+      case Ast::Kind::kBinary:
+        return binary(ast);
+      case Ast::Kind::kCall:
+        return call(ast);
+      case Ast::Kind::kList:
+        fail(ast, "list literals are only allowed on the right of 'in'");
     }
     fail(ast, "unexpected expression");
   }
@@ -142,15 +177,19 @@ class Checker {
         n.text = t.text;
         type = Type::kString;
         break;
-      default: n.const_kind = Kind::kNull; break;
+      default:
+        n.const_kind = Kind::kNull;
+        break;
     }
     return {add(ast, std::move(n)), type};
   }
 
   Checked path_node(const Ast& ast, const RootedPath& rooted) {
     const std::uint32_t path = path_index(rooted.path);
-    if (rooted.root == PathRoot::kObject) return {add(ast, make_node(Op::kPath, 0, 0, path)), Type::kDyn};
+    if (rooted.root == PathRoot::kObject)
+      return {add(ast, make_node(Op::kPath, 0, 0, path)), Type::kDyn};
     const std::uint32_t slot = slot_of(program_.snapshot_slots, path);
+    note_state(ast);
     return {add(ast, make_node(Op::kOldPath, 0, 0, slot)), Type::kDyn};
   }
 
@@ -193,7 +232,8 @@ class Checker {
       case TokenKind::kGe: {
         for (const Checked* c : {&lhs, &rhs}) {
           if (c->type != Type::kNumber && c->type != Type::kString && c->type != Type::kDyn) {
-            fail(ast, "expected numbers or strings around " + op_text + ", found " + type_name(c->type));
+            fail(ast,
+                 "expected numbers or strings around " + op_text + ", found " + type_name(c->type));
           }
         }
         if (lhs.type != rhs.type && lhs.type != Type::kDyn && rhs.type != Type::kDyn) {
@@ -243,10 +283,11 @@ class Checker {
     const std::optional<RootedPath> path = ast_to_path(haystack);
     if (!path) fail(haystack, "expected a list literal or a path on the right of 'in'");
     if (path->root == PathRoot::kOldObject) {
-      fail(haystack, "expected a path of object on the right of 'in' (oldObject keeps no maps or lists)");
+      fail(haystack,
+           "expected a path of object on the right of 'in' (oldObject keeps no maps or lists)");
     }
-    return {add(ast, make_node(Op::kInPath, needle.node, 0, path_index(path->path))),
-            Type::kBool, needle.stateful};
+    return {add(ast, make_node(Op::kInPath, needle.node, 0, path_index(path->path))), Type::kBool,
+            needle.stateful};
   }
 
   // Arguments of a call, with the receiver of a method call first.
@@ -280,12 +321,19 @@ class Checker {
   Checked stateless_number(const Ast& arg, const std::string& fn) {
     const Checked c = check(arg);
     expect_type(arg, c, Type::kNumber, "argument of " + fn);
-    if (c.stateful) fail_operand(arg, "expected an argument of " + fn + " without changed/delta/reldelta/outlier");
+    if (c.stateful)
+      fail_operand(arg,
+                   "expected an argument of " + fn + " without changed/delta/reldelta/outlier");
     return c;
   }
 
+  static bool is_string_literal(const Ast& arg) {
+    return arg.kind == Ast::Kind::kLiteral && arg.literal.kind == TokenKind::kString;
+  }
+
   double number_literal(const Ast& arg, const std::string& what) {
-    if (arg.kind == Ast::Kind::kLiteral && arg.literal.kind == TokenKind::kNumber) return arg.literal.number;
+    if (arg.kind == Ast::Kind::kLiteral && arg.literal.kind == TokenKind::kNumber)
+      return arg.literal.number;
     fail_operand(arg, "expected a number literal as " + what);
   }
 
@@ -296,8 +344,10 @@ class Checker {
       expect_arity(ast, args, 1, 1, "one path: has(path)");
       const RootedPath p = expect_path(*args[0], "argument of has");
       const std::uint32_t path = path_index(p.path);
-      if (p.root == PathRoot::kObject) return {add(ast, make_node(Op::kHas, 0, 0, path)), Type::kBool};
+      if (p.root == PathRoot::kObject)
+        return {add(ast, make_node(Op::kHas, 0, 0, path)), Type::kBool};
       const std::uint32_t slot = slot_of(program_.snapshot_slots, path);
+      note_state(ast);
       return {add(ast, make_node(Op::kHas, 0, 0, slot, true)), Type::kBool, false};
     }
     if (fn == "size") {
@@ -325,12 +375,16 @@ class Checker {
       return {add(ast, make_node(Op::kQuantity, c.node)), Type::kNumber, c.stateful};
     }
     if (fn == "startsWith" || fn == "endsWith" || fn == "contains") {
-      expect_arity(ast, args, 2, 2, ast.is_method ? "one argument: s." + fn + "(x)" : "two arguments: " + fn + "(s, x)");
+      expect_arity(
+          ast, args, 2, 2,
+          ast.is_method ? "one argument: s." + fn + "(x)" : "two arguments: " + fn + "(s, x)");
       const Checked s = check(*args[0]);
       const Checked x = check(*args[1]);
       expect_type(*args[0], s, Type::kString, "receiver of " + fn);
       expect_type(*args[1], x, Type::kString, "argument of " + fn);
-      const Op op = fn == "startsWith" ? Op::kStartsWith : fn == "endsWith" ? Op::kEndsWith : Op::kContains;
+      const Op op = fn == "startsWith" ? Op::kStartsWith
+                    : fn == "endsWith" ? Op::kEndsWith
+                                       : Op::kContains;
       return {add(ast, make_node(op, s.node, x.node)), Type::kBool, s.stateful || x.stateful};
     }
     if (fn == "valueOr") {
@@ -339,42 +393,69 @@ class Checker {
       const Checked d = check(*args[1]);
       const Type type = v.type == Type::kDyn ? d.type == Type::kNull ? Type::kDyn : d.type : v.type;
       if (v.type != Type::kDyn && d.type != Type::kDyn && v.type != d.type) {
-        fail(*args[1], "expected a fallback of type " + type_name(v.type) + ", found " + type_name(d.type));
+        fail(*args[1],
+             "expected a fallback of type " + type_name(v.type) + ", found " + type_name(d.type));
       }
       return {add(ast, make_node(Op::kValueOr, v.node, d.node)), type, v.stateful || d.stateful};
     }
-    if (ast.is_method) fail(ast, "unknown method '" + fn + "' (known: startsWith, endsWith, contains, size)");
+    if (ast.is_method)
+      fail(ast, "unknown method '" + fn + "' (known: startsWith, endsWith, contains, size)");
     if (fn == "changed") {
       if (args.empty()) fail(ast, "expected at least one path: changed(path, ...)");
       Node n = make_node(Op::kChanged);
       for (const Ast* arg : args) {
         const RootedPath p = expect_path(*arg, "argument of changed");
-        if (p.root == PathRoot::kOldObject) fail_operand(*arg, "expected a path of object as argument of changed");
+        if (p.root == PathRoot::kOldObject)
+          fail_operand(*arg, "expected a path of object as argument of changed");
         n.list.push_back(slot_of(program_.changed_slots, path_index(p.path)));
       }
+      note_state(ast);
       return {add(ast, std::move(n)), Type::kBool, true};
     }
     if (fn == "delta" || fn == "reldelta") {
       expect_arity(ast, args, 1, 1, "one argument: " + fn + "(path)");
       const Checked c = stateless_number(*args[0], fn);
       const std::uint32_t slot = number_slot(c.node, label_of(*args[0]));
-      return {add(ast, make_node(fn == "delta" ? Op::kDelta : Op::kRelDelta, 0, 0, slot)), Type::kNumber, true};
+      note_state(ast);
+      return {add(ast, make_node(fn == "delta" ? Op::kDelta : Op::kRelDelta, 0, 0, slot)),
+              Type::kNumber, true};
     }
     if (fn == "outlier") {
-      expect_arity(ast, args, 2, 3, "outlier(path, z) or outlier(path, z, window)");
+      expect_arity(ast, args, 2, 4,
+                   "outlier(path, z), outlier(path, z, window), outlier(path, z, \"mode\") or "
+                   "outlier(path, z, window, \"mode\")");
       const Checked c = stateless_number(*args[0], fn);
       const double z = number_literal(*args[1], "z of outlier");
       if (!(z > 0)) fail(*args[1], "expected z > 0 in outlier");
-      double window = program_.options.default_outlier_window;
-      if (args.size() == 3) {
-        window = number_literal(*args[2], "window of outlier");
-        if (window != std::floor(window) || window < 4 || window > program_.options.max_outlier_window) {
-          fail(*args[2], "expected an integer window between 4 and " +
-                             std::to_string(program_.options.max_outlier_window) + " in outlier");
-        }
+      OutlierSpec spec{program_.options.outlier_statistic, program_.options.outlier_report,
+                       program_.options.default_outlier_window};
+      const Ast* window_arg = args.size() >= 3 && !is_string_literal(*args[2]) ? args[2] : nullptr;
+      const Ast* mode_arg = args.size() == 4                  ? args[3]
+                            : args.size() == 3 && !window_arg ? args[2]
+                                                              : nullptr;
+      if (mode_arg != nullptr) {
+        if (!is_string_literal(*mode_arg))
+          fail_operand(*mode_arg, "expected a string literal as mode of outlier");
+        std::string error;
+        const std::optional<OutlierSpec> parsed =
+            parse_outlier_mode(mode_arg->literal.text, spec, error);
+        if (!parsed) fail(*mode_arg, error);
+        spec = *parsed;
       }
-      const std::uint32_t slot = outlier_slot(c.node, static_cast<std::uint32_t>(window), label_of(*args[0]));
-      return {add(ast, with_number(make_node(Op::kOutlier, 0, 0, slot), z)), Type::kBool, true};
+      if (window_arg != nullptr) {
+        const double window = number_literal(*window_arg, "window of outlier");
+        if (window != std::floor(window) || window < 4 ||
+            window > program_.options.max_outlier_window) {
+          fail(*window_arg, "expected an integer window between 4 and " +
+                                std::to_string(program_.options.max_outlier_window) +
+                                " in outlier");
+        }
+        spec.window = static_cast<std::uint32_t>(window);
+      }
+      if (spec.window == 0) spec.window = default_window(spec.statistic);
+      const std::uint32_t slot = outlier_slot(c.node, spec, z, label_of(*args[0]));
+      note_state(ast);
+      return {add(ast, make_node(Op::kOutlier, 0, 0, slot)), Type::kBool, true};
     }
     fail(ast, "unknown function '" + fn +
                   "' (known: changed, delta, reldelta, outlier, has, size, quantity, valueOr, "
@@ -382,7 +463,7 @@ class Checker {
   }
 
   // Slots are shared when the argument is the same path, so delta(x) and reldelta(x) keep one
-  // remembered number and two outlier(x, z) with the same window keep one window.
+  // remembered number and two identical outlier(x, z, ...) calls keep one detector.
   bool same_path_node(std::uint32_t a, std::uint32_t b) const {
     const Node& na = program_.nodes[a];
     const Node& nb = program_.nodes[b];
@@ -397,16 +478,20 @@ class Checker {
     return static_cast<std::uint32_t>(program_.number_slots.size() - 1);
   }
 
-  std::uint32_t outlier_slot(std::uint32_t node, std::uint32_t window, std::string label) {
+  std::uint32_t outlier_slot(std::uint32_t node, const OutlierSpec& spec, double z,
+                             std::string label) {
     for (std::size_t i = 0; i < program_.outlier_slots.size(); ++i) {
       const OutlierSlot& s = program_.outlier_slots[i];
-      if (s.window == window && same_path_node(s.node, node)) return static_cast<std::uint32_t>(i);
+      if (s.spec == spec && s.z == z && same_path_node(s.node, node))
+        return static_cast<std::uint32_t>(i);
     }
-    program_.outlier_slots.push_back(OutlierSlot{node, window, std::move(label)});
+    program_.outlier_slots.push_back(OutlierSlot{node, spec, z, std::move(label)});
     return static_cast<std::uint32_t>(program_.outlier_slots.size() - 1);
   }
 
   Program program_;
+  std::size_t nodes_over_at_ = 1;  // column of the first node past max_nodes
+  std::size_t state_over_at_ = 0;  // column of the first slot past max_state_bytes (0: none)
 };
 
 }  // namespace
@@ -415,7 +500,7 @@ std::variant<Program, CompileError> check(const Ast& ast, const CompileOptions& 
   try {
     return Checker(options).run(ast);
   } catch (const CheckFailure& failure) {
-    return CompileError{failure.column, failure.message};
+    return CompileError{failure.column, failure.message, failure.limit};
   }
 }
 

@@ -16,8 +16,8 @@ CompileResult failed(CompileError error) {
 
 CompileResult compile(std::string_view source, const CompileOptions& options) {
   if (source.size() > options.max_source_bytes) {
-    return failed(CompileError{1, "expression longer than " +
-                                      std::to_string(options.max_source_bytes) + " bytes"});
+    return failed(CompileError{
+        1, "expression longer than " + std::to_string(options.max_source_bytes) + " bytes"});
   }
   auto ast = parse(source);
   if (auto* err = std::get_if<CompileError>(&ast)) return failed(std::move(*err));

@@ -40,7 +40,8 @@ std::string Evaluator::describe(std::uint32_t node, const Value& v) const {
   if (n.op == Op::kOldPath) {
     what = "oldObject." + program_.paths[program_.snapshot_slots[n.index]].display;
   }
-  return what + (v.kind == Kind::kMissing ? " is missing" : " is a " + std::string(kind_name(v.kind)));
+  return what +
+         (v.kind == Kind::kMissing ? " is missing" : " is a " + std::string(kind_name(v.kind)));
 }
 
 Value Evaluator::as_bool(std::uint32_t node, Value v) {
@@ -59,16 +60,18 @@ const Value& Evaluator::number(std::uint32_t slot) {
 Value Evaluator::eval(std::uint32_t index) {
   const Node& n = program_.nodes[index];
   switch (n.op) {
-    case Op::kConst:
-    {
+    case Op::kConst: {
       Value v = Value::make(n.const_kind, n.text);
       v.boolean = n.boolean;
       v.number = n.number;
       return v;
     }
-    case Op::kPath: return view_.lookup(program_.paths[n.index]);
-    case Op::kOldPath: return old_path(n);
-    case Op::kType: return Value::of(event_type_name(view_.type()));
+    case Op::kPath:
+      return view_.lookup(program_.paths[n.index]);
+    case Op::kOldPath:
+      return old_path(n);
+    case Op::kType:
+      return Value::of(event_type_name(view_.type()));
     case Op::kNot: {
       const Value v = as_bool(n.a, eval(n.a));
       return v.is_error() ? v : Value::of(!v.boolean);
@@ -79,8 +82,10 @@ Value Evaluator::eval(std::uint32_t index) {
       if (v.kind != Kind::kNumber) return fail("expected a number: " + describe(n.a, v));
       return Value::of(-v.number);
     }
-    case Op::kAnd: return logical(n, true);
-    case Op::kOr: return logical(n, false);
+    case Op::kAnd:
+      return logical(n, true);
+    case Op::kOr:
+      return logical(n, false);
     case Op::kEq:
     case Op::kNe: {
       const Value a = eval(n.a);
@@ -92,12 +97,15 @@ Value Evaluator::eval(std::uint32_t index) {
     case Op::kLt:
     case Op::kLe:
     case Op::kGt:
-    case Op::kGe: return compare(n);
+    case Op::kGe:
+      return compare(n);
     case Op::kAdd:
     case Op::kSub:
     case Op::kMul:
-    case Op::kDiv: return arithmetic(n);
-    case Op::kInList: return in_list(n);
+    case Op::kDiv:
+      return arithmetic(n);
+    case Op::kInList:
+      return in_list(n);
     case Op::kInPath: {
       const Value needle = eval(n.a);
       if (needle.is_error()) return needle;
@@ -139,17 +147,23 @@ Value Evaluator::eval(std::uint32_t index) {
       if (v.is_absent()) return Value::missing();
       if (v.kind == Kind::kString) {
         if (const std::optional<double> q = parse_quantity(v.text)) return Value::of(*q);
-        return fail("expected a quantity: \"" + std::string(v.text.substr(0, 64)) + "\" is not one");
+        return fail("expected a quantity: \"" + std::string(v.text.substr(0, 64)) +
+                    "\" is not one");
       }
       return fail("expected a quantity: " + describe(n.a, v));
     }
     case Op::kStartsWith:
     case Op::kEndsWith:
-    case Op::kContains: return string_test(n);
-    case Op::kChanged: return changed(n);
-    case Op::kDelta: return delta(n, false);
-    case Op::kRelDelta: return delta(n, true);
-    case Op::kOutlier: return outlier(n);
+    case Op::kContains:
+      return string_test(n);
+    case Op::kChanged:
+      return changed(n);
+    case Op::kDelta:
+      return delta(n, false);
+    case Op::kRelDelta:
+      return delta(n, true);
+    case Op::kOutlier:
+      return outlier(n);
     case Op::kValueOr: {
       const Value v = eval(n.a);
       return v.is_absent() ? eval(n.b) : v;
@@ -161,8 +175,9 @@ Value Evaluator::eval(std::uint32_t index) {
 Value Evaluator::old_path(const Node& n) {
   if (!has_old()) {
     // oldObject itself is null before the first delivery; any path below it is missing.
-    return program_.paths[program_.snapshot_slots[n.index]].path.segments.empty() ? Value::null()
-                                                                                   : Value::missing();
+    return program_.paths[program_.snapshot_slots[n.index]].path.segments.empty()
+               ? Value::null()
+               : Value::missing();
   }
   return state_->snapshots[n.index].view();
 }
@@ -191,17 +206,23 @@ Value Evaluator::compare(const Node& n) {
     const int c = a.text.compare(b.text);
     order = c < 0 ? -1 : c > 0 ? 1 : 0;
   } else {
-    const auto comparable = [](const Value& v) { return v.kind == Kind::kNumber || v.kind == Kind::kString; };
+    const auto comparable = [](const Value& v) {
+      return v.kind == Kind::kNumber || v.kind == Kind::kString;
+    };
     std::string what = !comparable(a)   ? describe(n.a, a)
                        : !comparable(b) ? describe(n.b, b)
                                         : describe(n.a, a) + ", " + describe(n.b, b);
     return fail("expected two numbers or two strings to compare: " + what);
   }
   switch (n.op) {
-    case Op::kLt: return Value::of(order < 0);
-    case Op::kLe: return Value::of(order <= 0);
-    case Op::kGt: return Value::of(order > 0);
-    default: return Value::of(order >= 0);
+    case Op::kLt:
+      return Value::of(order < 0);
+    case Op::kLe:
+      return Value::of(order <= 0);
+    case Op::kGt:
+      return Value::of(order > 0);
+    default:
+      return Value::of(order >= 0);
   }
 }
 
@@ -217,9 +238,12 @@ Value Evaluator::arithmetic(const Node& n) {
   if (a.kind != Kind::kNumber) return fail("expected a number: " + describe(n.a, a));
   if (b.kind != Kind::kNumber) return fail("expected a number: " + describe(n.b, b));
   switch (n.op) {
-    case Op::kAdd: return Value::of(a.number + b.number);
-    case Op::kSub: return Value::of(a.number - b.number);
-    case Op::kMul: return Value::of(a.number * b.number);
+    case Op::kAdd:
+      return Value::of(a.number + b.number);
+    case Op::kSub:
+      return Value::of(a.number - b.number);
+    case Op::kMul:
+      return Value::of(a.number * b.number);
     default:
       if (b.number == 0) return fail("division by zero");
       return Value::of(a.number / b.number);
@@ -234,9 +258,12 @@ Value Evaluator::string_test(const Node& n) {
   if (s.kind != Kind::kString) return fail("expected a string: " + describe(n.a, s));
   if (x.kind != Kind::kString) return fail("expected a string: " + describe(n.b, x));
   switch (n.op) {
-    case Op::kStartsWith: return Value::of(s.text.starts_with(x.text));
-    case Op::kEndsWith: return Value::of(s.text.ends_with(x.text));
-    default: return Value::of(s.text.find(x.text) != std::string_view::npos);
+    case Op::kStartsWith:
+      return Value::of(s.text.starts_with(x.text));
+    case Op::kEndsWith:
+      return Value::of(s.text.ends_with(x.text));
+    default:
+      return Value::of(s.text.find(x.text) != std::string_view::npos);
   }
 }
 
@@ -269,14 +296,16 @@ Value Evaluator::delta(const Node& n, bool relative) {
   const Value& current = number(n.index);
   if (current.is_error()) return current;
   if (!current.is_absent() && current.kind != Kind::kNumber) {
-    return fail("expected a number in " + std::string(relative ? "reldelta" : "delta") + "(): " +
-                program_.number_slots[n.index].label + " is a " + std::string(kind_name(current.kind)));
+    return fail("expected a number in " + std::string(relative ? "reldelta" : "delta") +
+                "(): " + program_.number_slots[n.index].label + " is a " +
+                std::string(kind_name(current.kind)));
   }
   if (!has_old()) return Value::of(kInfinity);
   const double old = state_->numbers[n.index];
   const bool old_absent = std::isnan(old);
   // Appearing or disappearing is an unbounded change; absent on both sides is no change.
-  if (current.is_absent() || old_absent) return Value::of(current.is_absent() && old_absent ? 0.0 : kInfinity);
+  if (current.is_absent() || old_absent)
+    return Value::of(current.is_absent() && old_absent ? 0.0 : kInfinity);
   const double d = std::fabs(current.number - old);
   if (!relative) return Value::of(d);
   if (old == 0) return Value::of(d == 0 ? 0.0 : kInfinity);
@@ -288,10 +317,10 @@ Value Evaluator::outlier(const Node& n) {
   if (probe.input.is_error()) return probe.input;
   if (probe.input.is_absent()) return Value::of(false);
   if (probe.input.kind != Kind::kNumber) {
-    return fail("expected a number in outlier(): " + program_.outlier_slots[n.index].label + " is a " +
-                std::string(kind_name(probe.input.kind)));
+    return fail("expected a number in outlier(): " + program_.outlier_slots[n.index].label +
+                " is a " + std::string(kind_name(probe.input.kind)));
   }
-  return Value::of(probe.score.has_value() && *probe.score > n.number);
+  return Value::of(probe.verdict.report);
 }
 
 }  // namespace watchfilter::filters

@@ -8,6 +8,7 @@
 
 #include "filters/event_view.h"
 #include "filters/object_state.h"
+#include "filters/outlier_detector.h"
 #include "filters/program.h"
 #include "filters/value.h"
 
@@ -16,14 +17,14 @@ namespace watchfilter::filters {
 // What outlier() of one slot sees on this event, computed before the expression runs so that
 // every event is observed even when || or && skip the call.
 struct OutlierProbe {
-  Value input;                  // the observed value (number, absent, or an error)
-  std::optional<double> score;  // nullopt while warming up or when input is not a number
+  Value input;             // the observed value (number, absent, or an error)
+  OutlierVerdict verdict;  // no score and no report when input is not a number or the object is new
 };
 
 // Reusable per-stream buffers, so that evaluating allocates nothing in steady state.
 struct EvalScratch {
-  std::vector<Value> numbers;        // current value of each number slot
-  std::vector<char> numbers_known;   // whether numbers[i] was computed for this event
+  std::vector<Value> numbers;       // current value of each number slot
+  std::vector<char> numbers_known;  // whether numbers[i] was computed for this event
   std::vector<OutlierProbe> outliers;
   std::deque<std::string> messages;  // text of runtime errors (cold path)
 

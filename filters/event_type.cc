@@ -13,12 +13,18 @@ EventType parse_event_type(std::string_view text) noexcept {
 
 std::string_view event_type_name(EventType type) noexcept {
   switch (type) {
-    case EventType::kAdded: return "ADDED";
-    case EventType::kModified: return "MODIFIED";
-    case EventType::kDeleted: return "DELETED";
-    case EventType::kBookmark: return "BOOKMARK";
-    case EventType::kError: return "ERROR";
-    case EventType::kUnknown: break;
+    case EventType::kAdded:
+      return "ADDED";
+    case EventType::kModified:
+      return "MODIFIED";
+    case EventType::kDeleted:
+      return "DELETED";
+    case EventType::kBookmark:
+      return "BOOKMARK";
+    case EventType::kError:
+      return "ERROR";
+    case EventType::kUnknown:
+      break;
   }
   return "";
 }

@@ -16,7 +16,8 @@ namespace od = simdjson::ondemand;
 namespace {
 
 std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;
@@ -40,7 +41,8 @@ bool is_absence(simdjson::error_code e) {
 const CompiledPath& metadata_path(int which) {
   static const CompiledPath kPaths[] = {
       CompiledPath::make(Path{{PathSegment::field("metadata"), PathSegment::field("uid")}}),
-      CompiledPath::make(Path{{PathSegment::field("metadata"), PathSegment::field("resourceVersion")}}),
+      CompiledPath::make(
+          Path{{PathSegment::field("metadata"), PathSegment::field("resourceVersion")}}),
       CompiledPath::make(Path{{PathSegment::field("metadata"), PathSegment::field("namespace")}}),
       CompiledPath::make(Path{{PathSegment::field("metadata"), PathSegment::field("name")}}),
       CompiledPath::make(Path{}),
@@ -118,8 +120,8 @@ class EventParser::Impl {
     }
     if (n == 0 || !rewind()) return;
     od::value root;
-    simdjson::error_code err = envelope_ ? doc_.find_field_unordered("object").get(root)
-                                         : doc_.get_value().get(root);
+    simdjson::error_code err =
+        envelope_ ? doc_.find_field_unordered("object").get(root) : doc_.get_value().get(root);
     if (err) return;  // resolve() reports absence or malformation per path
     walk(root, pending.data(), n, 0);
     // Only paths the walk settled are memoized; resolve() handles the rest one by one.
@@ -134,7 +136,8 @@ class EventParser::Impl {
   std::uint64_t fingerprint(const CompiledPath& path) {
     Entry& e = resolve(path);
     if (!e.hashed) {
-      e.fingerprint = e.value.kind == Kind::kMissing ? EventView::kMissingFingerprint : hash64(e.raw);
+      e.fingerprint =
+          e.value.kind == Kind::kMissing ? EventView::kMissingFingerprint : hash64(e.raw);
       e.hashed = true;
     }
     return e.fingerprint;
@@ -237,7 +240,8 @@ class EventParser::Impl {
       // Move the paths continuing with this key to the front of the unsettled range.
       std::size_t matched = 0;
       for (std::size_t i = 0; i < n; ++i) {
-        if (group[i].done || !key.unsafe_is_equal(group[i].path->path.segments[depth].key)) continue;
+        if (group[i].done || !key.unsafe_is_equal(group[i].path->path.segments[depth].key))
+          continue;
         std::swap(group[i], group[matched]);
         ++matched;
       }
@@ -275,8 +279,8 @@ class EventParser::Impl {
 
   simdjson::error_code seek(const Path& path, od::value& out) {
     if (!rewind()) return simdjson::TAPE_ERROR;
-    simdjson::error_code err = envelope_ ? doc_.find_field_unordered("object").get(out)
-                                         : doc_.get_value().get(out);
+    simdjson::error_code err =
+        envelope_ ? doc_.find_field_unordered("object").get(out) : doc_.get_value().get(out);
     if (err) return err;
     for (const PathSegment& segment : path.segments) {
       if (!segment.is_index) {
@@ -431,11 +435,15 @@ std::string_view EventView::raw_object() const {
   return v.kind == Kind::kObject ? v.text : std::string_view();
 }
 
-void EventView::prefetch(const std::vector<const CompiledPath*>& paths) const { impl_->prefetch(paths); }
+void EventView::prefetch(const std::vector<const CompiledPath*>& paths) const {
+  impl_->prefetch(paths);
+}
 const CompiledPath& EventView::uid_path() { return metadata_path(0); }
 
 Value EventView::lookup(const CompiledPath& path) const { return impl_->resolve(path).value; }
-std::uint64_t EventView::fingerprint(const CompiledPath& path) const { return impl_->fingerprint(path); }
+std::uint64_t EventView::fingerprint(const CompiledPath& path) const {
+  return impl_->fingerprint(path);
+}
 Value EventView::size(const CompiledPath& path) const { return impl_->size(path); }
 Value EventView::contains(const CompiledPath& path, const Value& needle) const {
   return impl_->contains(path, needle);

@@ -9,7 +9,8 @@ std::size_t FilterState::KeyHash::operator()(std::string_view s) const noexcept 
   return std::hash<std::string_view>{}(s);
 }
 
-FilterState::FilterState(std::shared_ptr<const CompiledFilter> filter) : filter_(std::move(filter)) {}
+FilterState::FilterState(std::shared_ptr<const CompiledFilter> filter)
+    : filter_(std::move(filter)) {}
 
 Decision FilterState::deliver_with_error(std::string message) {
   ++counters_.delivered;
@@ -18,6 +19,12 @@ Decision FilterState::deliver_with_error(std::string message) {
 }
 
 Decision FilterState::decide(const EventView& event) {
+  // The clock is read only for filters whose outlier() keeps an hour-of-day baseline.
+  return decide(event,
+                filter_->program().uses_clock() ? std::chrono::system_clock::now() : ObservedAt{});
+}
+
+Decision FilterState::decide(const EventView& event, ObservedAt observed_at) {
   ++counters_.evaluated;
   if (!event.valid()) {
     return deliver_with_error("event is not a JSON object: " + std::string(event.parse_error()));
@@ -48,13 +55,13 @@ Decision FilterState::decide(const EventView& event) {
   scratch_.reset(program);
   Evaluator evaluator(program, event, state, scratch_);
 
-  // Outlier windows see every event, so their inputs are read before && / || can skip them.
+  // outlier() sees every event, so its inputs are read before && / || can skip them.
   for (std::size_t i = 0; i < program.outlier_slots.size(); ++i) {
     OutlierProbe& probe = scratch_.outliers[i];
     probe.input = evaluator.eval(program.outlier_slots[i].node);
-    probe.score.reset();
+    probe.verdict = {};
     if (probe.input.kind == Kind::kNumber && state != nullptr) {
-      probe.score = state->windows[i].score(probe.input.number);
+      probe.verdict = state->outliers[i].assess(probe.input.number, observed_at);
     }
   }
 
@@ -74,9 +81,9 @@ Decision FilterState::decide(const EventView& event) {
     ObjectState& object = state_for(it, event);
     if (decision.deliver) remember_delivery(object, evaluator, event);
     for (std::size_t i = 0; i < program.outlier_slots.size(); ++i) {
-      const Value& input = scratch_.outliers[i].input;
-      if (input.kind == Kind::kNumber && std::isfinite(input.number)) {
-        object.windows[i].observe(input.number);
+      const OutlierProbe& probe = scratch_.outliers[i];
+      if (probe.input.kind == Kind::kNumber && std::isfinite(probe.input.number)) {
+        object.outliers[i].observe(probe.input.number, observed_at, probe.verdict);
       }
     }
   }
@@ -119,15 +126,15 @@ ObjectState& FilterState::state_for(Objects::iterator& it, const EventView& even
   fresh.fingerprints.assign(program.changed_slots.size(), EventView::kMissingFingerprint);
   fresh.numbers.assign(program.number_slots.size(), std::numeric_limits<double>::quiet_NaN());
   fresh.snapshots.resize(program.snapshot_slots.size());
-  fresh.windows.reserve(program.outlier_slots.size());
-  for (const OutlierSlot& slot : program.outlier_slots) {
-    fresh.windows.emplace_back(slot.window, program.options.outlier_statistic);
-  }
+  fresh.outliers.reserve(program.outlier_slots.size());
+  for (const OutlierSlot& slot : program.outlier_slots)
+    fresh.outliers.emplace_back(slot.spec, slot.z);
   it = objects_.emplace(std::move(key), std::move(fresh)).first;
   return it->second;
 }
 
-void FilterState::remember_delivery(ObjectState& state, Evaluator& evaluator, const EventView& event) {
+void FilterState::remember_delivery(ObjectState& state, Evaluator& evaluator,
+                                    const EventView& event) {
   const Program& program = filter_->program();
   state.delivered = true;
   for (std::size_t i = 0; i < program.changed_slots.size(); ++i) {
@@ -135,7 +142,8 @@ void FilterState::remember_delivery(ObjectState& state, Evaluator& evaluator, co
   }
   for (std::size_t i = 0; i < program.number_slots.size(); ++i) {
     const Value& v = evaluator.number(static_cast<std::uint32_t>(i));
-    state.numbers[i] = v.kind == Kind::kNumber ? v.number : std::numeric_limits<double>::quiet_NaN();
+    state.numbers[i] =
+        v.kind == Kind::kNumber ? v.number : std::numeric_limits<double>::quiet_NaN();
   }
   for (std::size_t i = 0; i < program.snapshot_slots.size(); ++i) {
     const Value v = event.lookup(program.paths[program.snapshot_slots[i]]);

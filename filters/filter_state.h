@@ -17,8 +17,8 @@ namespace watchfilter::filters {
 
 // One stream's filter and what it remembers per object (keyed by metadata.uid). Rules:
 //  - ADDED/MODIFIED: the expression decides. "Last delivered" values (changed, delta, reldelta,
-//    oldObject) are updated only when the event is delivered; outlier windows observe every
-//    event, delivered or not.
+//    oldObject) are updated only when the event is delivered; outlier() observes every event,
+//    delivered or not.
 //  - An object with no delivered version yet has no old version: change predicates are true.
 //  - DELETED is always delivered and frees the object's state.
 //  - BOOKMARK, ERROR and events whose JSON is not an object are delivered untouched (the last
@@ -31,10 +31,14 @@ class FilterState {
   explicit FilterState(std::shared_ptr<const CompiledFilter> filter);
 
   Decision decide(const EventView& event);
+  // The same, with the time the event was observed, which outlier()'s hour-of-day baseline
+  // uses (decide(event) reads the system clock, and only for filters that need it). Replays
+  // and tests pass the time of the recorded event.
+  Decision decide(const EventView& event, ObservedAt observed_at);
   // Records `event`'s object as the version last delivered, without deciding: the proxy sent
   // it on its own (a resync, a wake-up, a debounced event flushed later) or a stream starts a
   // new filter on objects its client already has. The next decide() then compares with it.
-  // DELETED forgets the object. Outlier windows do not observe it (it is no new version) and
+  // DELETED forgets the object. outlier() does not observe it (it is no new version) and
   // the counters do not change.
   void remember(const EventView& event);
 

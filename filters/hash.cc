@@ -46,7 +46,9 @@ std::uint64_t hash64(std::string_view bytes, std::uint64_t seed) noexcept {
     a = read32(p);
     b = read32(p + n - 4);
   } else if (n > 0) {
-    const auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])); };
+    const auto byte = [&](std::size_t i) {
+      return static_cast<std::uint64_t>(static_cast<unsigned char>(p[i]));
+    };
     a = (byte(0) << 16) | (byte(n >> 1) << 8) | byte(n - 1);
   }
   return mix(kP1 ^ bytes.size(), mix(a ^ kP2, b ^ seed));

@@ -9,33 +9,60 @@ namespace watchfilter::filters {
 
 std::string_view token_name(TokenKind kind) noexcept {
   switch (kind) {
-    case TokenKind::kEnd: return "end of expression";
-    case TokenKind::kIdent: return "identifier";
-    case TokenKind::kNumber: return "number";
-    case TokenKind::kString: return "string";
-    case TokenKind::kTrue: return "'true'";
-    case TokenKind::kFalse: return "'false'";
-    case TokenKind::kNull: return "'null'";
-    case TokenKind::kIn: return "'in'";
-    case TokenKind::kLParen: return "'('";
-    case TokenKind::kRParen: return "')'";
-    case TokenKind::kLBracket: return "'['";
-    case TokenKind::kRBracket: return "']'";
-    case TokenKind::kDot: return "'.'";
-    case TokenKind::kComma: return "','";
-    case TokenKind::kNot: return "'!'";
-    case TokenKind::kAndAnd: return "'&&'";
-    case TokenKind::kOrOr: return "'||'";
-    case TokenKind::kEq: return "'=='";
-    case TokenKind::kNe: return "'!='";
-    case TokenKind::kLt: return "'<'";
-    case TokenKind::kLe: return "'<='";
-    case TokenKind::kGt: return "'>'";
-    case TokenKind::kGe: return "'>='";
-    case TokenKind::kPlus: return "'+'";
-    case TokenKind::kMinus: return "'-'";
-    case TokenKind::kStar: return "'*'";
-    case TokenKind::kSlash: return "'/'";
+    case TokenKind::kEnd:
+      return "end of expression";
+    case TokenKind::kIdent:
+      return "identifier";
+    case TokenKind::kNumber:
+      return "number";
+    case TokenKind::kString:
+      return "string";
+    case TokenKind::kTrue:
+      return "'true'";
+    case TokenKind::kFalse:
+      return "'false'";
+    case TokenKind::kNull:
+      return "'null'";
+    case TokenKind::kIn:
+      return "'in'";
+    case TokenKind::kLParen:
+      return "'('";
+    case TokenKind::kRParen:
+      return "')'";
+    case TokenKind::kLBracket:
+      return "'['";
+    case TokenKind::kRBracket:
+      return "']'";
+    case TokenKind::kDot:
+      return "'.'";
+    case TokenKind::kComma:
+      return "','";
+    case TokenKind::kNot:
+      return "'!'";
+    case TokenKind::kAndAnd:
+      return "'&&'";
+    case TokenKind::kOrOr:
+      return "'||'";
+    case TokenKind::kEq:
+      return "'=='";
+    case TokenKind::kNe:
+      return "'!='";
+    case TokenKind::kLt:
+      return "'<'";
+    case TokenKind::kLe:
+      return "'<='";
+    case TokenKind::kGt:
+      return "'>'";
+    case TokenKind::kGe:
+      return "'>='";
+    case TokenKind::kPlus:
+      return "'+'";
+    case TokenKind::kMinus:
+      return "'-'";
+    case TokenKind::kStar:
+      return "'*'";
+    case TokenKind::kSlash:
+      return "'/'";
   }
   return "token";
 }
@@ -97,20 +124,47 @@ class Lexer {
     }
     switch (c) {
       case '"':
-      case '\'': return string(t, start, c);
-      case '(': t.kind = TokenKind::kLParen; return {};
-      case ')': t.kind = TokenKind::kRParen; return {};
-      case '[': t.kind = TokenKind::kLBracket; return {};
-      case ']': t.kind = TokenKind::kRBracket; return {};
-      case '.': t.kind = TokenKind::kDot; return {};
-      case ',': t.kind = TokenKind::kComma; return {};
-      case '+': t.kind = TokenKind::kPlus; return {};
-      case '-': t.kind = TokenKind::kMinus; return {};
-      case '*': t.kind = TokenKind::kStar; return {};
-      case '/': t.kind = TokenKind::kSlash; return {};
-      case '!': t.kind = eat('=') ? TokenKind::kNe : TokenKind::kNot; return {};
-      case '<': t.kind = eat('=') ? TokenKind::kLe : TokenKind::kLt; return {};
-      case '>': t.kind = eat('=') ? TokenKind::kGe : TokenKind::kGt; return {};
+      case '\'':
+        return string(t, start, c);
+      case '(':
+        t.kind = TokenKind::kLParen;
+        return {};
+      case ')':
+        t.kind = TokenKind::kRParen;
+        return {};
+      case '[':
+        t.kind = TokenKind::kLBracket;
+        return {};
+      case ']':
+        t.kind = TokenKind::kRBracket;
+        return {};
+      case '.':
+        t.kind = TokenKind::kDot;
+        return {};
+      case ',':
+        t.kind = TokenKind::kComma;
+        return {};
+      case '+':
+        t.kind = TokenKind::kPlus;
+        return {};
+      case '-':
+        t.kind = TokenKind::kMinus;
+        return {};
+      case '*':
+        t.kind = TokenKind::kStar;
+        return {};
+      case '/':
+        t.kind = TokenKind::kSlash;
+        return {};
+      case '!':
+        t.kind = eat('=') ? TokenKind::kNe : TokenKind::kNot;
+        return {};
+      case '<':
+        t.kind = eat('=') ? TokenKind::kLe : TokenKind::kLt;
+        return {};
+      case '>':
+        t.kind = eat('=') ? TokenKind::kGe : TokenKind::kGt;
+        return {};
       case '=':
         if (eat('=')) {
           t.kind = TokenKind::kEq;
@@ -129,7 +183,8 @@ class Lexer {
           return {};
         }
         return error_at(start, "expected '||'");
-      default: break;
+      default:
+        break;
     }
     return error_at(start, "unexpected character '" + std::string(1, c) + "'");
   }
@@ -187,9 +242,11 @@ class Lexer {
     if (ec != std::errc() || end != text.data() + text.size()) {
       return error_at(start, "expected a number");
     }
-    if (pos_ < src_.size() && (std::isalpha(static_cast<unsigned char>(src_[pos_])) || src_[pos_] == '_')) {
-      return error_at(pos_, "expected an operator after number (quantities are written quantity(\"" +
-                                text + "...\"))");
+    if (pos_ < src_.size() &&
+        (std::isalpha(static_cast<unsigned char>(src_[pos_])) || src_[pos_] == '_')) {
+      return error_at(
+          pos_, "expected an operator after number (quantities are written quantity(\"" + text +
+                    "...\"))");
     }
     t.kind = TokenKind::kNumber;
     t.is_integer = integer;
@@ -210,13 +267,27 @@ class Lexer {
       const std::size_t escape_at = pos_ - 1;
       const char e = src_[pos_++];
       switch (e) {
-        case '\\': out += '\\'; break;
-        case '"': out += '"'; break;
-        case '\'': out += '\''; break;
-        case '/': out += '/'; break;
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
+        case '\\':
+          out += '\\';
+          break;
+        case '"':
+          out += '"';
+          break;
+        case '\'':
+          out += '\'';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
         case 'u': {
           unsigned code = 0;
           if (pos_ + 4 > src_.size() ||
@@ -228,7 +299,8 @@ class Lexer {
           append_utf8(out, code);
           break;
         }
-        default: return error_at(escape_at, "unknown escape sequence in string");
+        default:
+          return error_at(escape_at, "unknown escape sequence in string");
       }
     }
     t.kind = TokenKind::kString;

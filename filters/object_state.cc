@@ -28,11 +28,11 @@ std::size_t ObjectState::memory_bytes() const noexcept {
   std::size_t bytes = sizeof(*this) + fingerprints.capacity() * sizeof(std::uint64_t) +
                       numbers.capacity() * sizeof(double) +
                       snapshots.capacity() * sizeof(RememberedValue) +
-                      windows.capacity() * sizeof(OutlierWindow);
+                      outliers.capacity() * sizeof(OutlierDetector);
   for (const RememberedValue& s : snapshots) {
     if (s.text.size() > 15) bytes += s.text.capacity();  // beyond the small-string buffer
   }
-  for (const OutlierWindow& w : windows) bytes += w.memory_bytes();
+  for (const OutlierDetector& d : outliers) bytes += d.memory_bytes();
   return bytes;
 }
 

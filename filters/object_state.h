@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "filters/outlier_window.h"
+#include "filters/outlier_detector.h"
 #include "filters/value.h"
 
 namespace watchfilter::filters {
@@ -26,11 +26,11 @@ struct RememberedValue {
 // What one stream remembers about one object: only the values its filter references, never the
 // object. Vectors are indexed by the Program's slots.
 struct ObjectState {
-  bool delivered = false;                  // some version was delivered to this stream
-  std::vector<std::uint64_t> fingerprints; // changed(): hash of the delivered raw JSON
-  std::vector<double> numbers;             // delta()/reldelta(): delivered value, NaN = absent
-  std::vector<RememberedValue> snapshots;  // oldObject.<path>
-  std::vector<OutlierWindow> windows;      // outlier(): every observed version
+  bool delivered = false;                   // some version was delivered to this stream
+  std::vector<std::uint64_t> fingerprints;  // changed(): hash of the delivered raw JSON
+  std::vector<double> numbers;              // delta()/reldelta(): delivered value, NaN = absent
+  std::vector<RememberedValue> snapshots;   // oldObject.<path>
+  std::vector<OutlierDetector> outliers;    // outlier(): every observed version
 
   std::size_t memory_bytes() const noexcept;
 };

@@ -39,7 +39,8 @@ std::optional<double> OutlierWindow::score(double x) const {
   double current = 0;
   for (std::size_t k = 0; k <= n / 2; ++k) {
     previous = current;
-    const bool take_left = right >= n || (left >= 0 && median - sorted_[left] <= sorted_[right] - median);
+    const bool take_left =
+        right >= n || (left >= 0 && median - sorted_[left] <= sorted_[right] - median);
     current = take_left ? median - sorted_[left--] : sorted_[right++] - median;
   }
   const double mad = n % 2 == 1 ? current : (previous + current) / 2;

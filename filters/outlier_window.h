@@ -5,11 +5,12 @@
 #include <optional>
 #include <vector>
 
-#include "filters/compile_options.h"
+#include "filters/outlier_spec.h"
 
 namespace watchfilter::filters {
 
-// The last `capacity` observed values of one field of one object, as a ring. Storage grows with
+// The last `capacity` observed values of one field of one object, as a ring: the "mean" and
+// "mad" statistics of outlier(), O(capacity) per observation. Storage grows with
 // the observations up to the capacity, so objects that rarely change stay small.
 class OutlierWindow {
  public:

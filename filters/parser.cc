@@ -42,15 +42,21 @@ class Parser {
 
   static std::string describe(const Token& t) {
     switch (t.kind) {
-      case TokenKind::kIdent: return "'" + t.text + "'";
-      case TokenKind::kString: return "a string";
-      case TokenKind::kNumber: return "a number";
-      default: return std::string(token_name(t.kind));
+      case TokenKind::kIdent:
+        return "'" + t.text + "'";
+      case TokenKind::kString:
+        return "a string";
+      case TokenKind::kNumber:
+        return "a number";
+      default:
+        return std::string(token_name(t.kind));
     }
   }
 
   const Token& expect(TokenKind k, const std::string& what) {
-    if (!at(k)) fail(peek(), "expected " + std::string(token_name(k)) + " " + what + ", found " + describe(peek()));
+    if (!at(k))
+      fail(peek(),
+           "expected " + std::string(token_name(k)) + " " + what + ", found " + describe(peek()));
     return take();
   }
 
@@ -71,7 +77,8 @@ class Parser {
 
   struct DepthGuard {
     explicit DepthGuard(Parser& p) : parser(p) {
-      if (++parser.depth_ > kMaxDepth) fail(parser.peek(), "expression nested too deeply (limit 64)");
+      if (++parser.depth_ > kMaxDepth)
+        fail(parser.peek(), "expression nested too deeply (limit 64)");
     }
     ~DepthGuard() { --parser.depth_; }
     Parser& parser;
@@ -230,7 +237,8 @@ class Parser {
         expect(TokenKind::kRBracket, "to close list");
         return list;
       }
-      default: break;
+      default:
+        break;
     }
     fail(t, "expected a value, path or function call, found " + describe(t));
   }

@@ -6,20 +6,21 @@
 #include <vector>
 
 #include "filters/compile_options.h"
+#include "filters/outlier_spec.h"
 #include "filters/path.h"
 #include "filters/value.h"
 
 namespace watchfilter::filters {
 
 enum class Op : std::uint8_t {
-  kConst,       // constant: const_kind, boolean/number/text
-  kPath,        // object path: index = path
-  kOldPath,     // oldObject path: index = snapshot slot
-  kType,        // the event type as a string
-  kNot,         // !a
-  kNeg,         // -a
-  kAnd,         // a && b (error-absorbing)
-  kOr,          // a || b (error-absorbing)
+  kConst,    // constant: const_kind, boolean/number/text
+  kPath,     // object path: index = path
+  kOldPath,  // oldObject path: index = snapshot slot
+  kType,     // the event type as a string
+  kNot,      // !a
+  kNeg,      // -a
+  kAnd,      // a && b (error-absorbing)
+  kOr,       // a || b (error-absorbing)
   kEq,
   kNe,
   kLt,
@@ -39,11 +40,11 @@ enum class Op : std::uint8_t {
   kStartsWith,  // a.startsWith(b)
   kEndsWith,
   kContains,
-  kChanged,     // changed(...): list = changed slots
-  kDelta,       // delta(...): index = number slot
+  kChanged,  // changed(...): list = changed slots
+  kDelta,    // delta(...): index = number slot
   kRelDelta,
-  kOutlier,     // outlier(...): index = outlier slot, number = z
-  kValueOr,     // valueOr(a, b)
+  kOutlier,  // outlier(...): index = outlier slot
+  kValueOr,  // valueOr(a, b)
 };
 
 // One node of the compiled expression tree; children are indexes into Program::nodes.
@@ -69,19 +70,28 @@ struct NumberSlot {
 
 struct OutlierSlot {
   std::uint32_t node = 0;  // expression observed on every event
-  std::uint32_t window = 0;
+  OutlierSpec spec;        // window resolved (never 0)
+  double z = 0;            // part of the slot: which observations are reported depends on it
   std::string label;
 };
 
 struct Program {
   std::vector<Node> nodes;
   std::uint32_t root = 0;
-  std::vector<CompiledPath> paths;              // object paths read by the expression
-  std::vector<std::uint32_t> changed_slots;     // path index per changed() slot
-  std::vector<NumberSlot> number_slots;         // delta()/reldelta()
-  std::vector<OutlierSlot> outlier_slots;       // outlier()
-  std::vector<std::uint32_t> snapshot_slots;    // path index per oldObject path
+  std::vector<CompiledPath> paths;            // object paths read by the expression
+  std::vector<std::uint32_t> changed_slots;   // path index per changed() slot
+  std::vector<NumberSlot> number_slots;       // delta()/reldelta()
+  std::vector<OutlierSlot> outlier_slots;     // outlier()
+  std::vector<std::uint32_t> snapshot_slots;  // path index per oldObject path
   CompileOptions options;
+
+  // Whether deciding needs the time of the observation (an hour-of-day outlier baseline).
+  bool uses_clock() const {
+    for (const OutlierSlot& s : outlier_slots) {
+      if (s.spec.statistic == OutlierStatistic::kSeasonal) return true;
+    }
+    return false;
+  }
 
   bool stateful() const {
     return !changed_slots.empty() || !number_slots.empty() || !outlier_slots.empty() ||

@@ -19,6 +19,7 @@ struct SubtreeHash {
   std::optional<std::uint64_t> hash;  // nullopt: the path is absent from the object
 };
 
-std::variant<SubtreeHash, CompileError> hash_subtree(std::string_view object_json, std::string_view path);
+std::variant<SubtreeHash, CompileError> hash_subtree(std::string_view object_json,
+                                                     std::string_view path);
 
 }  // namespace watchfilter::filters

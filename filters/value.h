@@ -27,9 +27,9 @@ std::string_view kind_name(Kind kind) noexcept;
 struct Value {
   Kind kind = Kind::kMissing;
   bool boolean = false;
-  bool hashed = false;        // `hash` is valid (always true for remembered compound values)
+  bool hashed = false;  // `hash` is valid (always true for remembered compound values)
   double number = 0;
-  std::string_view text;      // string content, raw JSON of an object/array, or error message
+  std::string_view text;  // string content, raw JSON of an object/array, or error message
   std::uint64_t hash = 0;
 
   static Value missing() noexcept { return {}; }

@@ -12,11 +12,14 @@
 namespace {
 
 const char* const kFilters[] = {
-    "changed(spec, metadata.labels, status.conditions[0]) || delta(status.n) >= 2 || outlier(status.v, 3, 8)",
+    "changed(spec, metadata.labels, status.conditions[0]) || delta(status.n) >= 2 || "
+    "outlier(status.v, 3, 8)",
     "reldelta(quantity(spec.mem)) > 0.1 && oldObject.spec != object.spec || oldObject == null",
     "spec.x in [1, 'a', null] || 'a' in spec.list || 'k' in metadata.labels || has(spec.y.z[2])",
-    "size(spec.list) > 1 && size(spec.s) < 3 || spec.s.startsWith('a') || spec.s.endsWith('b') || contains(spec.s, 'c')",
-    "-spec.n * 2 / spec.d + 1 - 3 < 4 || !spec.b || type == 'ADDED' || valueOr(spec.q, 'x') + 'y' == 'xy'",
+    "size(spec.list) > 1 && size(spec.s) < 3 || spec.s.startsWith('a') || spec.s.endsWith('b') || "
+    "contains(spec.s, 'c')",
+    "-spec.n * 2 / spec.d + 1 - 3 < 4 || !spec.b || type == 'ADDED' || valueOr(spec.q, 'x') + 'y' "
+    "== 'xy'",
     "object.spec == oldObject.spec && size(object) > 0 || has(oldObject.spec.x)",
 };
 

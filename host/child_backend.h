@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "host/host_config.h"
-#include "proxy/log.h"
+#include "proxy/base/log.h"
 
 namespace watchfilter::host {
 

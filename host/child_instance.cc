@@ -3,6 +3,7 @@
 #include <wasi.h>
 #include <wasmtime.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "host/abi_imports.h"
@@ -43,8 +44,8 @@ ChildInstance::ChildInstance(WasmRuntime& runtime, std::shared_ptr<const ChildMo
       state_(std::make_unique<State>()) {
   store_ = wasmtime_store_new(runtime_.engine(), this, nullptr);
   // One memory and one table: what a wasi-libc child has; anything beyond the limit fails to grow.
-  wasmtime_store_limiter(store_, static_cast<int64_t>(settings_.memory_limit_bytes), 100000, 1, 1,
-                         1);
+  wasmtime_store_limiter(store_, static_cast<int64_t>(settings_.memory_limit_bytes),
+                         static_cast<int64_t>(runtime_.options().max_table_elements), 1, 1, 1);
   wasmtime_context_t* cx = wasmtime_store_context(store_);
 
   wasi_config_t* wasi = wasi_config_new();
@@ -53,7 +54,24 @@ ChildInstance::ChildInstance(WasmRuntime& runtime, std::shared_ptr<const ChildMo
     names.push_back(k.c_str());
     values.push_back(v.c_str());
   }
+  // A Go child's collector works harder as its heap nears the limit instead of dying at it:
+  // GOMEMLIMIT (read by the Go runtime in _initialize, ignored by others) is the memory limit
+  // less what the module starts with (its data, which Go does not count), unless the entry sets
+  // it.
+  std::string go_memory_limit;
+  bool entry_sets_it = std::any_of(settings_.env.begin(), settings_.env.end(),
+                                   [](const auto& kv) { return kv.first == "GOMEMLIMIT"; });
+  if (!entry_sets_it && settings_.memory_limit_bytes > module_->initial_memory_bytes()) {
+    go_memory_limit =
+        std::to_string(settings_.memory_limit_bytes - module_->initial_memory_bytes());
+    names.push_back("GOMEMLIMIT");
+    values.push_back(go_memory_limit.c_str());
+  }
   wasi_config_set_env(wasi, names.size(), names.data(), values.data());
+  // argv = [the child's name]: runtimes read argv[0] at init (Go's klog, via client-go, indexes
+  // os.Args[0] and panics on an empty argv).
+  const char* argv0 = settings_.name.c_str();
+  wasi_config_set_argv(wasi, 1, &argv0);
   wasi_config_inherit_stdout(wasi);
   wasi_config_inherit_stderr(wasi);
   wasmtime_error_t* error = wasmtime_context_set_wasi(cx, wasi);  // takes the config

@@ -45,13 +45,16 @@ struct DurationStat {
 
 struct ChildMetrics {
   std::vector<std::uint64_t> events;  // per watch: events received from its stream
-  std::uint64_t wakeups = 0;          // reconcile calls (one per delivered event)
+  std::uint64_t wakeups = 0;          // reconcile calls (one per delivered event or local requeue)
   std::uint64_t loads = 0;
   std::uint64_t unloads = 0;  // idle unloads; a stopped instance counts in `stops`
   std::uint64_t requeues = 0;
-  std::uint64_t failures = 0;  // reconcile returned an error
-  std::uint64_t stops = 0;     // trapped, timed out or over its memory limit
+  std::uint64_t requeues_absorbed = 0;  // requeues of an object already due no later
+  std::uint64_t timer_wakeups = 0;      // reconciles made by the local requeue timer
+  std::uint64_t failures = 0;           // reconcile returned an error
+  std::uint64_t stops = 0;              // trapped, timed out or over its memory limit
   std::uint64_t load_errors = 0;
+  std::uint64_t requests_refused = 0;  // kube_requests its grants did not cover
   DurationStat cold_start;  // instantiate start -> reconcile start (the load of a lazy child)
   DurationStat reconcile;   // reconcile call, the child's Kubernetes requests included
   std::uint64_t memory_bytes = 0;      // the child's linear memory now (0 while unloaded)

@@ -28,11 +28,13 @@ std::string fmt(const char* format, double a, double b = 0, double c = 0) {
 
 ChildSupervisor::ChildSupervisor(std::shared_ptr<const HostConfig> config, ChildBackend& backend,
                                  std::shared_ptr<const proxy::Logger> logger,
-                                 std::function<void(const WakeupRequest&)> on_wakeup)
+                                 std::function<void(const WakeupRequest&)> on_wakeup,
+                                 RequeueMode requeue_mode)
     : config_(std::move(config)),
       backend_(backend),
       logger_(std::move(logger)),
       on_wakeup_(std::move(on_wakeup)),
+      requeue_mode_(requeue_mode),
       children_(config_->children.size()),
       metrics_(config_->children.size()) {
   for (std::size_t i = 0; i < metrics_.size(); ++i)
@@ -49,7 +51,8 @@ void ChildSupervisor::start() {
 void ChildSupervisor::deliver(std::size_t child, std::size_t watch, ChildEvent event) {
   {
     std::lock_guard lock(mutex_);
-    if (watch < metrics_[child].events.size()) ++metrics_[child].events[watch];
+    if (!event.local_requeue && watch < metrics_[child].events.size())
+      ++metrics_[child].events[watch];
     queue_.push_back({child, watch, std::move(event)});
   }
   cv_.notify_all();
@@ -83,12 +86,15 @@ std::size_t ChildSupervisor::queued() const {
 void ChildSupervisor::run() {
   std::unique_lock lock(mutex_);
   while (true) {
+    // Due requeues join the queue behind the events already in it, as a workqueue's do, so a
+    // busy child cannot starve them.
+    if (requeue_mode_ == RequeueMode::kLocal) queue_due_requeues(clock::now());
     if (!queue_.empty()) {
       Job job = std::move(queue_.front());
       queue_.pop_front();
       busy_ = true;
       lock.unlock();
-      handle(job);
+      if (!job.event.local_requeue || fill_requeue(job)) handle(job);
       unload_idle(clock::now());
       lock.lock();
       busy_ = false;
@@ -96,10 +102,12 @@ void ChildSupervisor::run() {
     }
     idle_cv_.notify_all();
     if (stopping_) break;
-    // Sleep until the next event or the next idle deadline, whichever is first.
+    // Sleep until the next event, idle deadline or local requeue, whichever is first.
     auto next = clock::time_point::max();
     for (const Child& c : children_)
       if (c.instance) next = std::min(next, c.last_used + config_->idle_unload);
+    if (auto due = requeues_.next_due(); due && requeue_mode_ == RequeueMode::kLocal)
+      next = std::min(next, *due);
     if (next == clock::time_point::max()) {
       cv_.wait(lock);
     } else {
@@ -114,6 +122,59 @@ void ChildSupervisor::run() {
     if (children_[i].instance) unload(i, "host stopping");
   lock.lock();
   idle_cv_.notify_all();
+}
+
+void ChildSupervisor::queue_due_requeues(clock::time_point now) {
+  // The key is queued, not the state: when its turn comes, the requeue delivers the object's
+  // state as of then (fill_requeue), never an older one than an event queued before it.
+  for (RequeueSchedule::Key& key : requeues_.take_due(now)) {
+    ChildEvent event;
+    event.namespace_ = std::move(key.namespace_);
+    event.name = std::move(key.name);
+    event.local_requeue = true;
+    queue_.push_back({key.child, key.watch, std::move(event)});
+  }
+}
+
+bool ChildSupervisor::fill_requeue(Job& job) {
+  auto it = last_objects_.find({job.child, job.watch, job.event.namespace_, job.event.name});
+  if (it == last_objects_.end()) return false;  // deleted since
+  job.event = requeue_event(job.watch, it->second, job.event.namespace_, job.event.name);
+  return true;
+}
+
+void ChildSupervisor::remember_object(const Job& job) {
+  RequeueSchedule::Key key{job.child, job.watch, job.event.namespace_, job.event.name};
+  if (job.event.type == filters::EventType::kDeleted) {
+    last_objects_.erase(key);
+    requeues_.erase(key);
+  } else if (requeue_mode_ == RequeueMode::kLocal && job.event.object_size > 0) {
+    last_objects_[std::move(key)] = std::string(job.event.object());
+  }
+}
+
+void ChildSupervisor::requeue(const Job& job, std::chrono::milliseconds after,
+                              clock::time_point now) {
+  const ChildSpec& spec = config_->children[job.child];
+  RequeueSchedule::Key key{job.child, job.watch, job.event.namespace_, job.event.name};
+  // The proxy does not say when it delivered a wake-up: one past its time is taken as done. The
+  // local timer's due entries are fired by the worker, never dropped.
+  if (requeue_mode_ == RequeueMode::kProxy) requeues_.take_due(now);
+  if (!requeues_.add(key, now + after)) {
+    std::lock_guard lock(mutex_);
+    ++metrics_[job.child].requeues_absorbed;
+    return;
+  }
+  if (requeue_mode_ == RequeueMode::kLocal || !on_wakeup_) return;
+  WakeupRequest w;
+  w.child = job.child;
+  w.watch = job.watch;
+  w.watcher_id = config_->watcher_id(spec, job.watch);
+  w.cluster_scoped = job.event.namespace_.empty();
+  w.namespace_ = w.cluster_scoped ? "default" : job.event.namespace_;
+  w.object = job.event.name;
+  w.after = after;
+  on_wakeup_(w);
 }
 
 void ChildSupervisor::unload_idle(clock::time_point now) {
@@ -149,8 +210,10 @@ void ChildSupervisor::handle(const Job& job) {
     std::lock_guard lock(mutex_);
     if (metrics_[job.child].disabled) return;
   }
+  if (!job.event.local_requeue) remember_object(job);
   if (logger_->v(2))
-    logger_->info("child " + spec.name + " event: " + job.event.payload.substr(0, 4096));
+    logger_->info("child " + spec.name + (job.event.local_requeue ? " requeue: " : " event: ") +
+                  job.event.payload.substr(0, 4096));
   auto start = clock::now();
   bool cold = false;
   if (!child.instance) {
@@ -173,6 +236,7 @@ void ChildSupervisor::handle(const Job& job) {
     std::lock_guard lock(mutex_);
     ChildMetrics& m = metrics_[job.child];
     ++m.wakeups;
+    if (job.event.local_requeue) ++m.timer_wakeups;
     if (cold) {
       ++m.loads;
       m.loaded = true;
@@ -210,17 +274,7 @@ void ChildSupervisor::handle(const Job& job) {
   child.consecutive_stops = 0;
   if (out.status == CallOutcome::Status::kFailed)
     logger_->warning("child " + spec.name + " reconcile failed: " + out.message);
-  if (out.status == CallOutcome::Status::kRequeue && on_wakeup_) {
-    WakeupRequest w;
-    w.child = job.child;
-    w.watch = job.watch;
-    w.watcher_id = config_->watcher_id(spec, job.watch);
-    w.cluster_scoped = job.event.namespace_.empty();
-    w.namespace_ = w.cluster_scoped ? "default" : job.event.namespace_;
-    w.object = job.event.name;
-    w.after = out.requeue_after;
-    on_wakeup_(w);
-  }
+  if (out.status == CallOutcome::Status::kRequeue) requeue(job, out.requeue_after, end);
 }
 
 std::string ChildSupervisor::summary() const {

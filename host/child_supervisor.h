@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,7 +16,9 @@
 #include "host/child_event.h"
 #include "host/child_metrics.h"
 #include "host/host_config.h"
-#include "proxy/log.h"
+#include "host/requeue_schedule.h"
+#include "host/run_modes.h"
+#include "proxy/base/log.h"
 
 namespace watchfilter::host {
 
@@ -34,15 +37,19 @@ struct WakeupRequest {
 // from the backend (wasm, or in-process for the native build) when it has none loaded (lazy load),
 // calls reconcile, and drops instances idle for idle_unload. A child that traps, loops or hits its
 // memory limit is stopped (its instance dropped) and reported; the next event loads it again, and
-// after kMaxConsecutiveStops it is disabled. Nothing keeps a child loaded but events: a requeue is
-// handed to `on_wakeup` (a server-side wake-up), never a timer here.
+// after kMaxConsecutiveStops it is disabled. Requeues follow the workqueue rule (RequeueSchedule:
+// one pending per object, the earliest wins). With RequeueMode::kProxy nothing keeps a child
+// loaded but events: a requeue is handed to `on_wakeup` (a server-side wake-up). With kLocal the
+// worker keeps the timer and the last state of every object it was given, and delivers that
+// state again when the requeue is due.
 class ChildSupervisor {
  public:
   static constexpr int kMaxConsecutiveStops = 5;
 
   ChildSupervisor(std::shared_ptr<const HostConfig> config, ChildBackend& backend,
                   std::shared_ptr<const proxy::Logger> logger,
-                  std::function<void(const WakeupRequest&)> on_wakeup);
+                  std::function<void(const WakeupRequest&)> on_wakeup,
+                  RequeueMode requeue_mode = RequeueMode::kProxy);
   ~ChildSupervisor();
 
   // Prepares the backend (compiles or maps every child's module) and starts the worker.
@@ -76,6 +83,13 @@ class ChildSupervisor {
 
   void run();
   void handle(const Job& job);
+  // kLocal: queues the requeues due at `now` (the mutex is held), and gives one its object's
+  // current state when its turn comes (false: the object is gone).
+  void queue_due_requeues(std::chrono::steady_clock::time_point now);
+  bool fill_requeue(Job& job);
+  void remember_object(const Job& job);
+  void requeue(const Job& job, std::chrono::milliseconds after,
+               std::chrono::steady_clock::time_point now);
   void unload_idle(std::chrono::steady_clock::time_point now);
   void unload(std::size_t index, const char* why);
 
@@ -83,8 +97,11 @@ class ChildSupervisor {
   ChildBackend& backend_;
   const std::shared_ptr<const proxy::Logger> logger_;
   const std::function<void(const WakeupRequest&)> on_wakeup_;
+  const RequeueMode requeue_mode_;
 
-  std::vector<Child> children_;  // worker thread only (after start)
+  std::vector<Child> children_;                               // worker thread only (after start)
+  RequeueSchedule requeues_;                                  // worker thread only
+  std::map<RequeueSchedule::Key, std::string> last_objects_;  // kLocal; worker thread only
 
   mutable std::mutex mutex_;  // guards the fields below
   std::condition_variable cv_;

@@ -1,6 +1,6 @@
 #include "host/declared_watches.h"
 
-#include "proxy/config_error.h"
+#include "proxy/base/config_error.h"
 
 namespace watchfilter::host {
 

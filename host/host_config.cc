@@ -7,9 +7,9 @@
 #include <iterator>
 #include <set>
 
-#include "proxy/config_error.h"
-#include "proxy/flags.h"
-#include "proxy/go_duration.h"
+#include "proxy/base/config_error.h"
+#include "proxy/base/flag_value.h"
+#include "proxy/base/go_duration.h"
 
 namespace watchfilter::host {
 
@@ -55,6 +55,49 @@ WatchSpec parse_watch(const YAML::Node& node, const std::string& where) {
     throw ConfigError(where + ": resync \"" + watch.resync +
                       "\" is not a duration (\"30s\", \"5m\")");
   return watch;
+}
+
+std::vector<std::string> string_list(const YAML::Node& node, const char* key,
+                                     const std::string& where) {
+  const YAML::Node v = node[key];
+  if (!v) return {};
+  if (!v.IsSequence()) throw ConfigError(where + ": " + key + " must be a list of strings");
+  std::vector<std::string> out;
+  for (const auto& item : v) {
+    if (!item.IsScalar()) throw ConfigError(where + ": " + key + " must be a list of strings");
+    out.push_back(item.as<std::string>());
+  }
+  return out;
+}
+
+// A Role's rule as kube-apiserver validates it: verbs are required, and a rule names either
+// resources (with apiGroups) or nonResourceURLs, not both.
+PolicyRule parse_rule(const YAML::Node& node, const std::string& where) {
+  if (!node.IsMap()) throw ConfigError(where + ": must be a mapping");
+  for (const auto& kv : node) {
+    const auto key = kv.first.as<std::string>();
+    if (key != "apiGroups" && key != "resources" && key != "verbs" && key != "namespaces" &&
+        key != "resourceNames" && key != "nonResourceURLs")
+      throw ConfigError(where + ": unknown field \"" + key +
+                        "\" (apiGroups, resources, verbs, namespaces, resourceNames, "
+                        "nonResourceURLs)");
+  }
+  PolicyRule rule;
+  rule.api_groups = string_list(node, "apiGroups", where);
+  rule.resources = string_list(node, "resources", where);
+  rule.verbs = string_list(node, "verbs", where);
+  rule.namespaces = string_list(node, "namespaces", where);
+  rule.resource_names = string_list(node, "resourceNames", where);
+  rule.non_resource_urls = string_list(node, "nonResourceURLs", where);
+  if (rule.verbs.empty()) throw ConfigError(where + ": verbs must not be empty");
+  if (rule.non_resource_urls.empty()) {
+    if (rule.resources.empty() || rule.api_groups.empty())
+      throw ConfigError(where + ": a rule needs apiGroups and resources, or nonResourceURLs");
+  } else if (!rule.resources.empty() || !rule.api_groups.empty() || !rule.namespaces.empty() ||
+             !rule.resource_names.empty()) {
+    throw ConfigError(where + ": nonResourceURLs cannot be combined with resources");
+  }
+  return rule;
 }
 
 }  // namespace
@@ -139,6 +182,11 @@ HostConfig parse_host_config(const std::string& yaml, const std::filesystem::pat
       for (std::size_t w = 0; w < watches.size(); ++w)
         child.watches.push_back(
             parse_watch(watches[w], where + ".watches[" + std::to_string(w) + "]"));
+    }
+    if (const YAML::Node rbac = c["rbac"]) {
+      if (!rbac.IsSequence()) throw ConfigError(where + ": rbac must be a list of rules");
+      for (std::size_t r = 0; r < rbac.size(); ++r)
+        child.rbac.push_back(parse_rule(rbac[r], where + ".rbac[" + std::to_string(r) + "]"));
     }
     config.children.push_back(std::move(child));
   }

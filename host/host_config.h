@@ -19,12 +19,25 @@ struct WatchSpec {
   std::string resync;          // optional Go duration, passed to the proxy as resync=
 };
 
+// One entry of a child's `rbac:` list in the children file: Kubernetes' PolicyRule (a Role
+// rule), plus `namespaces`, which a Role gets from where it lives. `*` matches anything in
+// every list; an empty `namespaces` means every namespace and the cluster scope.
+struct PolicyRule {
+  std::vector<std::string> api_groups;
+  std::vector<std::string> resources;  // "configmaps", "pods/status", "*"
+  std::vector<std::string> verbs;      // get list watch create update patch delete deletecollection
+  std::vector<std::string> namespaces;
+  std::vector<std::string> resource_names;
+  std::vector<std::string> non_resource_urls;  // "/version", "/apis/*"
+};
+
 struct ChildSpec {
   std::string name;  // DNS-label-like, unique in the file
   std::filesystem::path wasm;
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<WatchSpec> watches;        // empty in the file: declared by the module
   std::uint64_t memory_limit_bytes = 0;  // 0: the host default
+  std::vector<PolicyRule> rbac;          // what its kube_requests may do (host/child_permissions.h)
 };
 
 // The children file (docs/host.md). Parsed and validated once at startup; immutable.

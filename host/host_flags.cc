@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "host/host_config.h"
-#include "proxy/config_error.h"
+#include "proxy/base/config_error.h"
 
 namespace watchfilter::host {
 
@@ -51,6 +51,14 @@ constexpr char kCommonUsage[] =
   --proxy URL                watchfilter-proxy (default https://127.0.0.1:8443)
   --proxy-ca FILE            CA of the proxy's serving certificate
   --proxy-insecure-skip-tls-verify
+  --requeue proxy|local      where a child's requeue is kept: a Wakeup on the proxy (default,
+                             nothing in the host wakes the child) or a timer in the host that
+                             delivers the object's last state again (the seed's way, to compare)
+  --watch-from proxy|kube-apiserver
+                             open the children's watches on the proxy (default) or directly on
+                             kube-apiserver, unfiltered, one upstream watch each (the seed's
+                             way; needs --requeue local, and watches without filter, filterRef
+                             and resync)
 )";
 
 constexpr char kHostOnlyUsage[] = R"(  --metrics-bind-address ADDR
@@ -58,6 +66,8 @@ constexpr char kHostOnlyUsage[] = R"(  --metrics-bind-address ADDR
   --module-cache DIR         precompiled modules (default ~/.cache/watchfilter/modules; "" disables)
   --max-instances N          children loaded at once (pool slots, default 256)
   --max-memory SIZE          largest memory limit of a child (pool slot size, default 64Mi)
+  --max-table-elements N     largest function table of a child (default 100000; a Go child has
+                             one element per function)
   --v N                      log verbosity (1: loads/unloads, 2: every request)
 )";
 
@@ -147,6 +157,20 @@ HostFlags parse_host_flags(int argc, char** argv, FlagsFlavor flavor) {
       f.proxy_ca = value;
     } else if (a == "--proxy-insecure-skip-tls-verify") {
       f.proxy_insecure = true;
+    } else if (a == "--requeue") {
+      if (value == "proxy")
+        f.requeue = RequeueMode::kProxy;
+      else if (value == "local")
+        f.requeue = RequeueMode::kLocal;
+      else
+        throw ConfigError("--requeue: \"" + value + "\" is not proxy or local");
+    } else if (a == "--watch-from") {
+      if (value == "proxy")
+        f.watch_from = WatchSource::kProxy;
+      else if (value == "kube-apiserver")
+        f.watch_from = WatchSource::kKubeApiserver;
+      else
+        throw ConfigError("--watch-from: \"" + value + "\" is not proxy or kube-apiserver");
     } else if (a == "--metrics-bind-address") {
       f.metrics_bind_address = value;
     } else if (!native && a == "--module-cache") {
@@ -156,6 +180,8 @@ HostFlags parse_host_flags(int argc, char** argv, FlagsFlavor flavor) {
       f.max_instances = static_cast<std::uint32_t>(parse_int(a, value, 1, 100000));
     } else if (!native && a == "--max-memory") {
       f.max_memory = parse_bytes(value);
+    } else if (!native && a == "--max-table-elements") {
+      f.max_table_elements = static_cast<std::uint32_t>(parse_int(a, value, 1, 10000000));
     } else if (a == "--v") {
       f.verbosity = static_cast<int>(parse_int(a, value, 0, 10));
     } else {
@@ -163,6 +189,9 @@ HostFlags parse_host_flags(int argc, char** argv, FlagsFlavor flavor) {
     }
   }
   if (!native && f.children.empty()) throw ConfigError("--children is required");
+  // Without the proxy nobody could deliver a Wakeup: the watcher ids exist only on the proxy.
+  if (f.watch_from == WatchSource::kKubeApiserver && f.requeue != RequeueMode::kLocal)
+    throw ConfigError("--watch-from kube-apiserver needs --requeue local");
   if (native && f.children.empty() != f.child.empty())
     throw ConfigError("--children and --child go together");
   if (native && !f.children.empty() && (!f.name.empty() || !f.host_name.empty()))

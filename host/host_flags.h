@@ -3,7 +3,8 @@
 #include <cstdint>
 #include <string>
 
-#include "proxy/kubeconfig.h"
+#include "host/run_modes.h"
+#include "proxy/upstream/kubeconfig.h"
 
 namespace watchfilter::host {
 
@@ -34,10 +35,13 @@ struct HostFlags {
   std::string proxy_ca;
   bool proxy_insecure = false;
   std::string metrics_bind_address;  // default per flavor; "0" disables
+  RequeueMode requeue = RequeueMode::kProxy;
+  WatchSource watch_from = WatchSource::kProxy;
 
   std::string module_cache;  // host only
   std::uint32_t max_instances = 256;
   std::uint64_t max_memory = 64ull << 20;
+  std::uint32_t max_table_elements = 100000;
   int verbosity = 0;
 };
 

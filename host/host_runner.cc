@@ -15,15 +15,34 @@
 #include "host/kube_client.h"
 #include "host/metrics_server.h"
 #include "host/metrics_text.h"
+#include "host/permitted_host_services.h"
 #include "host/proxy_watch.h"
-#include "proxy/bind_address.h"
-#include "proxy/config_error.h"
-#include "proxy/log.h"
-#include "proxy/upstream_client.h"
+#include "proxy/base/bind_address.h"
+#include "proxy/base/config_error.h"
+#include "proxy/base/log.h"
+#include "proxy/upstream/upstream_client.h"
 
 namespace watchfilter::host {
 
 namespace net = boost::asio;
+
+namespace {
+
+// kube-apiserver evaluates no filter, no WatchFilter and no resync: a watch that asks for one
+// would silently mean something else there.
+void check_unfiltered_watches(const HostConfig& config) {
+  for (const ChildSpec& child : config.children)
+    for (std::size_t w = 0; w < child.watches.size(); ++w) {
+      const WatchSpec& watch = child.watches[w];
+      if (!watch.filter.empty() || !watch.filter_ref.empty() || !watch.resync.empty())
+        throw proxy::ConfigError(child.name + ": watch " + std::to_string(w) +
+                                 " has a filter, filterRef or resync, which kube-apiserver "
+                                 "cannot serve (--watch-from kube-apiserver); list the watch "
+                                 "in the children file without them");
+    }
+}
+
+}  // namespace
 
 int run_host(const HostFlags& flags, HostConfig parsed, const BackendFactory& make_backend) {
   proxy::UpstreamConfig kube_config;
@@ -42,18 +61,24 @@ int run_host(const HostFlags& flags, HostConfig parsed, const BackendFactory& ma
     net::io_context ioc(1);
     proxy::UpstreamClient kube(kube_config, logger);
     proxy::UpstreamClient proxy_client(proxy_config, logger);
-    UpstreamHostServices services(kube, ioc.get_executor(), logger, parsed.call_timeout);
+    UpstreamHostServices upstream_services(kube, ioc.get_executor(), logger, parsed.call_timeout);
+    PermittedHostServices services(upstream_services, parsed, logger);
     std::unique_ptr<ChildBackend> backend = make_backend(services);
     resolve_declared_watches(parsed, *backend);
+    services.check_watches(parsed);
+    if (flags.watch_from == WatchSource::kKubeApiserver) check_unfiltered_watches(parsed);
     const auto config = std::make_shared<const HostConfig>(std::move(parsed));
 
     auto wakeup_strand = net::make_strand(ioc);
-    ChildSupervisor supervisor(config, *backend, logger, [&](const WakeupRequest& w) {
-      // Called on the worker thread; the request runs on the io thread.
-      net::post(wakeup_strand, [&, w] {
-        post_wakeup(proxy_client, wakeup_strand, w, config->children[w.child].name, logger);
-      });
-    });
+    ChildSupervisor supervisor(
+        config, *backend, logger,
+        [&](const WakeupRequest& w) {
+          // Called on the worker thread; the request runs on the io thread.
+          net::post(wakeup_strand, [&, w] {
+            post_wakeup(proxy_client, wakeup_strand, w, config->children[w.child].name, logger);
+          });
+        },
+        flags.requeue);
     supervisor.start();
 
     std::optional<MetricsServer> metrics;
@@ -61,8 +86,10 @@ int run_host(const HostFlags& flags, HostConfig parsed, const BackendFactory& ma
       metrics.emplace(
           ioc, *metrics_endpoint,
           [&] {
-            return render_host_metrics(*config, supervisor.metrics(), supervisor.queued(),
-                                       process_rss_bytes());
+            auto children = supervisor.metrics();
+            for (std::size_t c = 0; c < children.size(); ++c)
+              children[c].requests_refused = services.refused(c);
+            return render_host_metrics(*config, children, supervisor.queued(), process_rss_bytes());
           },
           logger);
       metrics->start();
@@ -73,21 +100,26 @@ int run_host(const HostFlags& flags, HostConfig parsed, const BackendFactory& ma
         logger->warning("metrics: listening beyond loopback; /metrics is not authenticated");
     }
 
+    const bool direct = flags.watch_from == WatchSource::kKubeApiserver;
     std::vector<std::shared_ptr<ProxyWatch>> watches;
     for (std::size_t c = 0; c < config->children.size(); ++c) {
       const ChildSpec& child = config->children[c];
       for (std::size_t w = 0; w < child.watches.size(); ++w) {
         auto watch = std::make_shared<ProxyWatch>(
-            net::make_strand(ioc), proxy_client, child.watches[w], w, config->watcher_id(child, w),
+            net::make_strand(ioc), direct ? kube : proxy_client, child.watches[w], w,
+            config->watcher_id(child, w),
             [&supervisor, c, w](ChildEvent event) { supervisor.deliver(c, w, std::move(event)); },
-            logger);
+            logger, flags.watch_from);
         watch->start();
         watches.push_back(std::move(watch));
       }
     }
     logger->info(flags.program + ": " + std::to_string(config->children.size()) + " children, " +
-                 std::to_string(watches.size()) + " watches on " + flags.proxy + ", idle unload " +
-                 std::to_string(config->idle_unload.count()) + " ms, RSS " +
+                 std::to_string(watches.size()) + " watches on " +
+                 (direct ? std::string("kube-apiserver (unfiltered)") : flags.proxy) +
+                 ", requeues " +
+                 (flags.requeue == RequeueMode::kLocal ? "on a local timer" : "as proxy wake-ups") +
+                 ", idle unload " + std::to_string(config->idle_unload.count()) + " ms, RSS " +
                  std::to_string(process_rss_bytes() >> 10) + " KiB");
 
     net::signal_set signals(ioc, SIGINT, SIGTERM);

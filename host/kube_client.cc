@@ -5,8 +5,8 @@
 #include <boost/beast/http/field.hpp>
 #include <future>
 
-#include "proxy/upstream_fetch.h"
-#include "proxy/upstream_stream.h"
+#include "proxy/upstream/upstream_fetch.h"
+#include "proxy/upstream/upstream_stream.h"
 
 namespace watchfilter::host {
 
@@ -46,7 +46,9 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   }
 };
 
-http::verb verb_of(int method) {
+}  // namespace
+
+http::verb kube_request_verb(int method) {
   switch (method) {
     case 1:
       return http::verb::post;
@@ -62,14 +64,12 @@ http::verb verb_of(int method) {
   }
 }
 
-}  // namespace
-
 void send_kube_request(proxy::UpstreamClient& client, net::any_io_executor executor,
                        const KubeRequest& request, std::size_t body_limit,
                        std::function<void(KubeResponse)> handler) {
   proxy::UpstreamRequest req = proxy::make_own_upstream_request(client, request.path);
   req.set(http::field::user_agent, kUserAgent);
-  req.method(verb_of(request.method));
+  req.method(kube_request_verb(request.method));
   if (!request.body.empty()) {
     req.set(http::field::content_type, request.method == 3   ? "application/merge-patch+json"
                                        : request.method == 4 ? "application/json-patch+json"

@@ -1,15 +1,19 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "host/host_services.h"
-#include "proxy/upstream_client.h"
+#include "proxy/upstream/upstream_client.h"
 
 namespace watchfilter::host {
+
+// The HTTP method of an ABI method number (docs/abi.md): 0 GET .. 5 DELETE.
+boost::beast::http::verb kube_request_verb(int method);
 
 // One request to kube-apiserver (or the proxy) with the client's identity, JSON in and out,
 // read to the end (at most body_limit bytes). `method` as in docs/abi.md. The handler runs on

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     options.module_cache_dir = flags.module_cache;
     options.max_instances = flags.max_instances;
     options.max_memory_bytes = flags.max_memory;
+    options.max_table_elements = flags.max_table_elements;
     runtime = std::make_unique<host::WasmRuntime>(options);
   } catch (const std::exception& e) {
     std::cerr << "watchfilter-host: " << e.what() << "\n";

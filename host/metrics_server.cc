@@ -10,8 +10,8 @@
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 
-#include "proxy/bind_address.h"
-#include "proxy/config_error.h"
+#include "proxy/base/bind_address.h"
+#include "proxy/base/config_error.h"
 
 namespace watchfilter::host {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/log.h"
+#include "proxy/base/log.h"
 
 namespace watchfilter::host {
 

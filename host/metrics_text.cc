@@ -3,11 +3,10 @@
 #include <cstdio>
 #include <functional>
 
-#include "proxy/metrics.h"
+#include "proxy/base/prometheus_text.h"
 
 namespace watchfilter::host {
 namespace {
-
 
 void sample(std::string& out, const char* name, const std::string& labels, std::uint64_t value) {
   out += name;
@@ -41,7 +40,7 @@ void per_child(std::string& out, const std::vector<std::string>& labels, const c
 
 void histogram(std::string& out, const std::vector<std::string>& labels, const char* name,
                const char* help, const std::vector<ChildMetrics>& children,
-               DurationStat ChildMetrics::*stat) {
+               DurationStat ChildMetrics::* stat) {
   proxy::append_metric_header(out, name, "histogram", help);
   const std::string bucket = std::string(name) + "_bucket";
   for (std::size_t i = 0; i < children.size(); ++i) {
@@ -70,8 +69,9 @@ std::string render_host_metrics(const HostConfig& config, const std::vector<Chil
   std::string out;
   out.reserve(1024 + children.size() * 4096);
 
-  proxy::append_metric_header(out, "watchfilter_host_watch_events_total", "counter",
-         "Events received on a child's filtered watch stream (its watcher id on the proxy).");
+  proxy::append_metric_header(
+      out, "watchfilter_host_watch_events_total", "counter",
+      "Events received on a child's filtered watch stream (its watcher id on the proxy).");
   for (std::size_t i = 0; i < children.size() && i < config.children.size(); ++i)
     for (std::size_t w = 0; w < children[i].events.size(); ++w)
       sample(out, "watchfilter_host_watch_events_total",
@@ -80,7 +80,7 @@ std::string render_host_metrics(const HostConfig& config, const std::vector<Chil
              children[i].events[w]);
 
   per_child(out, labels, "watchfilter_host_child_wakeups_total", "counter",
-            "Reconcile calls (one per event, wake-ups included).", children,
+            "Reconcile calls (one per event, wake-ups and local requeues included).", children,
             [](const ChildMetrics& m) { return m.wakeups; });
   per_child(out, labels, "watchfilter_host_child_loads_total", "counter",
             "Instantiations of the child (lazy loads).", children,
@@ -97,9 +97,18 @@ std::string render_host_metrics(const HostConfig& config, const std::vector<Chil
   per_child(out, labels, "watchfilter_host_child_requeues_total", "counter",
             "Reconciles that asked for a wake-up.", children,
             [](const ChildMetrics& m) { return m.requeues; });
+  per_child(out, labels, "watchfilter_host_child_requeues_absorbed_total", "counter",
+            "Requeues not kept because the object was already due no later (workqueue rule).",
+            children, [](const ChildMetrics& m) { return m.requeues_absorbed; });
+  per_child(out, labels, "watchfilter_host_child_timer_wakeups_total", "counter",
+            "Reconcile calls made by the host's local requeue timer (--requeue local).", children,
+            [](const ChildMetrics& m) { return m.timer_wakeups; });
   per_child(out, labels, "watchfilter_host_child_load_errors_total", "counter",
             "Instantiations that failed.", children,
             [](const ChildMetrics& m) { return m.load_errors; });
+  per_child(out, labels, "watchfilter_host_child_requests_refused_total", "counter",
+            "Kubernetes requests of the child refused by its grants in the children file.",
+            children, [](const ChildMetrics& m) { return m.requests_refused; });
   histogram(out, labels, "watchfilter_host_child_cold_start_seconds",
             "Instantiation start to reconcile start, per load.", children,
             &ChildMetrics::cold_start);
@@ -120,9 +129,10 @@ std::string render_host_metrics(const HostConfig& config, const std::vector<Chil
             [](const ChildMetrics& m) { return m.disabled ? 1 : 0; });
 
   proxy::append_metric_header(out, "watchfilter_host_events_queued", "gauge",
-         "Events delivered and not yet taken by the worker.");
+                              "Events delivered and not yet taken by the worker.");
   out += "watchfilter_host_events_queued " + std::to_string(queued) + "\n";
-  proxy::append_metric_header(out, "process_resident_memory_bytes", "gauge", "Resident memory of the host (VmRSS).");
+  proxy::append_metric_header(out, "process_resident_memory_bytes", "gauge",
+                              "Resident memory of the host (VmRSS).");
   out += "process_resident_memory_bytes " + std::to_string(rss_bytes) + "\n";
   return out;
 }

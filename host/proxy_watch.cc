@@ -6,9 +6,9 @@
 #include <boost/beast/http/field.hpp>
 
 #include "host/kube_client.h"
-#include "proxy/upstream_fetch.h"
-#include "proxy/upstream_stream.h"
-#include "proxy/url_query.h"
+#include "proxy/kube/url_query.h"
+#include "proxy/upstream/upstream_fetch.h"
+#include "proxy/upstream/upstream_stream.h"
 
 namespace watchfilter::host {
 
@@ -32,10 +32,20 @@ std::string watch_target(const WatchSpec& watch, const std::string& watcher_id,
   return t;
 }
 
+std::string direct_watch_target(const WatchSpec& watch, const std::string& resource_version) {
+  std::string t = watch.resource + "?watch=true&allowWatchBookmarks=true";
+  if (!watch.label_selector.empty())
+    t += "&labelSelector=" + proxy::percent_encode(watch.label_selector);
+  if (!watch.field_selector.empty())
+    t += "&fieldSelector=" + proxy::percent_encode(watch.field_selector);
+  if (!resource_version.empty()) t += "&resourceVersion=" + proxy::percent_encode(resource_version);
+  return t;
+}
+
 ProxyWatch::ProxyWatch(net::any_io_executor strand, proxy::UpstreamClient& proxy, WatchSpec watch,
                        std::size_t watch_index, std::string watcher_id,
                        std::function<void(ChildEvent)> on_event,
-                       std::shared_ptr<const proxy::Logger> logger)
+                       std::shared_ptr<const proxy::Logger> logger, WatchSource source)
     : strand_(strand),
       proxy_(proxy),
       watch_(std::move(watch)),
@@ -43,6 +53,7 @@ ProxyWatch::ProxyWatch(net::any_io_executor strand, proxy::UpstreamClient& proxy
       watcher_id_(std::move(watcher_id)),
       on_event_(std::move(on_event)),
       logger_(std::move(logger)),
+      source_(source),
       timer_(strand),
       backoff_(std::chrono::milliseconds(200), std::chrono::seconds(30)) {}
 
@@ -63,7 +74,8 @@ void ProxyWatch::do_open() {
   splitter_.reset();
   error_body_.clear();
   proxy::UpstreamRequest req = proxy::make_own_upstream_request(
-      proxy_, watch_target(watch_, watcher_id_, resource_version_));
+      proxy_, source_ == WatchSource::kProxy ? watch_target(watch_, watcher_id_, resource_version_)
+                                             : direct_watch_target(watch_, resource_version_));
   req.set(http::field::user_agent, "watchfilter-host/0.1.0");
   stream_ = proxy_.make_stream(strand_);
   stream_->async_open(std::move(req), [self = shared_from_this()](error_code ec, std::string step) {

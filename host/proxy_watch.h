@@ -7,14 +7,15 @@
 #include <memory>
 #include <string>
 
+#include "filters/event_view.h"
 #include "host/child_event.h"
 #include "host/child_supervisor.h"
 #include "host/host_config.h"
-#include "filters/event_view.h"
-#include "proxy/backoff.h"
-#include "proxy/line_splitter.h"
-#include "proxy/log.h"
-#include "proxy/upstream_client.h"
+#include "host/run_modes.h"
+#include "proxy/base/backoff.h"
+#include "proxy/base/line_splitter.h"
+#include "proxy/base/log.h"
+#include "proxy/upstream/upstream_client.h"
 
 namespace watchfilter::proxy {
 class UpstreamStream;
@@ -29,18 +30,24 @@ inline constexpr char kStreamPrefix[] = "/apis/stream.watchfilter.io/v1alpha1/pr
 std::string watch_target(const WatchSpec& watch, const std::string& watcher_id,
                          const std::string& resource_version);
 
+// The path and query of a plain watch of kube-apiserver (--watch-from kube-apiserver): the
+// resource with its selectors, no filter, no watcher id.
+std::string direct_watch_target(const WatchSpec& watch, const std::string& resource_version);
+
 // One filtered watch stream of a child on the proxy, kept open for the life of the host: reads
 // events line by line, hands ADDED/MODIFIED/DELETED to `on_event` as ChildEvents of watch
 // `watch_index` (parsed once, here), remembers the last
 // resourceVersion (events and BOOKMARKs) and reconnects from it with the same watcher id, so the
-// proxy neither repeats nor loses an admitted event; after a 410 it starts fresh. All members
-// run on the strand given at creation.
+// proxy neither repeats nor loses an admitted event; after a 410 it starts fresh. With
+// WatchSource::kKubeApiserver `proxy` is kube-apiserver's client and the watch is a plain one
+// (direct_watch_target), resumed from the last resourceVersion the same way. All members run on
+// the strand given at creation.
 class ProxyWatch : public std::enable_shared_from_this<ProxyWatch> {
  public:
   ProxyWatch(boost::asio::any_io_executor strand, proxy::UpstreamClient& proxy, WatchSpec watch,
              std::size_t watch_index, std::string watcher_id,
-             std::function<void(ChildEvent)> on_event,
-             std::shared_ptr<const proxy::Logger> logger);
+             std::function<void(ChildEvent)> on_event, std::shared_ptr<const proxy::Logger> logger,
+             WatchSource source = WatchSource::kProxy);
 
   void start();
   void stop();
@@ -63,6 +70,7 @@ class ProxyWatch : public std::enable_shared_from_this<ProxyWatch> {
   const std::string watcher_id_;
   const std::function<void(ChildEvent)> on_event_;
   const std::shared_ptr<const proxy::Logger> logger_;
+  const WatchSource source_;
   std::shared_ptr<proxy::UpstreamStream> stream_;
   boost::asio::steady_timer timer_;
   proxy::Backoff backoff_;

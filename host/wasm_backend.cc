@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "host/child_instance.h"
-#include "proxy/config_error.h"
+#include "proxy/base/config_error.h"
 
 namespace watchfilter::host {
 

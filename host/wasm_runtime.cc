@@ -78,6 +78,7 @@ WasmRuntime::WasmRuntime(RuntimeOptions options) : options_(std::move(options)) 
   wasmtime_pooling_allocation_config_max_memory_size_set(pool, options_.max_memory_bytes);
   wasmtime_pooling_allocation_config_max_memories_per_module_set(pool, 1);
   wasmtime_pooling_allocation_config_max_tables_per_module_set(pool, 1);
+  wasmtime_pooling_allocation_config_table_elements_set(pool, options_.max_table_elements);
   // Slots keep their pages between instances of the same module only while warm; an idle host
   // should give memory back, so keep few warm slots.
   wasmtime_pooling_allocation_config_max_unused_warm_slots_set(pool, 4);
@@ -115,7 +116,8 @@ std::shared_ptr<const ChildModule> WasmRuntime::load_module(const std::filesyste
   std::filesystem::path cached;
   if (!options_.module_cache_dir.empty()) {
     std::string salt = std::string("wasmtime-") + kWasmtimeVersion +
-                       " mem=" + std::to_string(options_.max_memory_bytes);
+                       " mem=" + std::to_string(options_.max_memory_bytes) +
+                       " tables=" + std::to_string(options_.max_table_elements);
     cached = options_.module_cache_dir / (sha256_hex(bytes, salt) + ".cwasm");
     if (std::filesystem::exists(cached)) {
       // Maps the file: code pages are shared with the page cache, not copied.
@@ -149,7 +151,7 @@ std::shared_ptr<const ChildModule> WasmRuntime::load_module(const std::filesyste
     wasmtime_module_delete(module);
     throw LoadError(wasm.string() + ": unresolved imports: " + take_message(error));
   }
-  return std::make_shared<const ChildModule>(module, pre, wasm);
+  return std::make_shared<const ChildModule>(module, pre, wasm, cached);
 }
 
 void WasmRuntime::watchdog_loop() {
@@ -190,8 +192,19 @@ WasmRuntime::CallDeadline::~CallDeadline() {
 }
 
 ChildModule::ChildModule(wasmtime_module_t* module, wasmtime_instance_pre_t* pre,
-                         std::filesystem::path path)
-    : module_(module), pre_(pre), path_(std::move(path)) {}
+                         std::filesystem::path path, std::filesystem::path cached_path)
+    : module_(module), pre_(pre), path_(std::move(path)), cached_path_(std::move(cached_path)) {
+  wasm_exporttype_vec_t exports;
+  wasmtime_module_exports(module_, &exports);
+  for (std::size_t i = 0; i < exports.size; ++i) {
+    const wasm_name_t* name = wasm_exporttype_name(exports.data[i]);
+    const wasm_memorytype_t* memory =
+        wasm_externtype_as_memorytype_const(wasm_exporttype_type(exports.data[i]));
+    if (memory != nullptr && std::string_view(name->data, name->size) == "memory")
+      initial_memory_bytes_ = wasmtime_memorytype_minimum(memory) * 65536;
+  }
+  wasm_exporttype_vec_delete(&exports);
+}
 
 ChildModule::~ChildModule() {
   wasmtime_instance_pre_delete(pre_);

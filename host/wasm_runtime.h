@@ -26,6 +26,10 @@ struct RuntimeOptions {
   std::uint64_t max_memory_bytes = 64ull << 20;
   // Children loaded at the same time (pool slots). Virtual address space only until used.
   std::uint32_t max_instances = 256;
+  // Largest function table of a child (pool slot, 8 bytes an element, virtual until used). A Go
+  // child has one element per function: ~29k with client-go's typed clients (wasmtime's default,
+  // 20000, refuses it).
+  std::uint32_t max_table_elements = 100000;
 };
 
 // How a module was obtained, for metrics and tests.
@@ -82,18 +86,25 @@ class WasmRuntime {
 // successive instances.
 class ChildModule {
  public:
-  ChildModule(wasmtime_module* module, wasmtime_instance_pre* pre, std::filesystem::path path);
+  ChildModule(wasmtime_module* module, wasmtime_instance_pre* pre, std::filesystem::path path,
+              std::filesystem::path cached_path = {});
   ~ChildModule();
   ChildModule(const ChildModule&) = delete;
   ChildModule& operator=(const ChildModule&) = delete;
 
   wasmtime_instance_pre* instance_pre() const { return pre_; }
   const std::filesystem::path& path() const { return path_; }
+  // Its precompiled form in the module cache (empty without a cache).
+  const std::filesystem::path& cached_path() const { return cached_path_; }
+  // Size of the exported memory at instantiation (its minimum), before the child grows it.
+  std::uint64_t initial_memory_bytes() const { return initial_memory_bytes_; }
 
  private:
   wasmtime_module* module_;
   wasmtime_instance_pre* pre_;
   std::filesystem::path path_;
+  std::filesystem::path cached_path_;
+  std::uint64_t initial_memory_bytes_ = 0;
 };
 
 }  // namespace watchfilter::host

@@ -9,8 +9,11 @@ packages=(
   rapidjson-dev libsimdjson-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev          # libFuzzer targets
+  clang-format-19                      # scripts/check-format.sh (.clang-format)
   iproute2 procps curl util-linux      # e2e: network namespaces, process checks
   python3 python3-kubernetes           # e2e: the python kubernetes client reads our streams
+  python3-matplotlib                   # bench/wakeups, bench/proxy: the plots of docs/benchmarks.md
+  linux-perf                           # bench/proxy: perf stat and the profile of the fan-out
   clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32  # wasm children (sdk/)
 )
 

@@ -33,7 +33,8 @@ const DeploymentEvents& events() {
 void finish(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * events().average_bytes()));
-  state.counters["events/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 void BM_Filter_ThreePredicates(benchmark::State& state) {
@@ -43,7 +44,8 @@ void BM_Filter_ThreePredicates(benchmark::State& state) {
   std::size_t i = 0;
   std::size_t delivered = 0;
   for (auto _ : state) {
-    const auto view = parser.parse_event_padded(std::string_view(ev.padded[i].data(), ev.sizes[i]), ev.padded[i].size());
+    const auto view = parser.parse_event_padded(std::string_view(ev.padded[i].data(), ev.sizes[i]),
+                                                ev.padded[i].size());
     delivered += filter.decide(view).deliver;
     if (++i == ev.padded.size()) i = 0;
   }
@@ -51,20 +53,26 @@ void BM_Filter_ThreePredicates(benchmark::State& state) {
   finish(state);
   state.counters["delivered%"] = 100.0 * static_cast<double>(filter.counters().delivered) /
                                  static_cast<double>(filter.counters().evaluated);
-  state.counters["state_bytes/object"] = static_cast<double>(filter.memory_bytes()) / static_cast<double>(filter.tracked_objects());
+  state.counters["state_bytes/object"] =
+      static_cast<double>(filter.memory_bytes()) / static_cast<double>(filter.tracked_objects());
 }
 
 // The proxy's shape: one parse, many streams. 20 filters, several sharing paths.
 void BM_Filter_TwentyStreamsOneParse(benchmark::State& state) {
   const DeploymentEvents& ev = events();
   std::vector<FilterState> streams;
-  const char* filters[] = {kFilter, "changed(spec)", "changed(spec.template)", "delta(status.readyReplicas) >= 1",
-                           "status.readyReplicas < spec.replicas", "changed(metadata.labels, metadata.annotations)"};
+  const char* filters[] = {kFilter,
+                           "changed(spec)",
+                           "changed(spec.template)",
+                           "delta(status.readyReplicas) >= 1",
+                           "status.readyReplicas < spec.replicas",
+                           "changed(metadata.labels, metadata.annotations)"};
   for (int s = 0; s < 20; ++s) streams.emplace_back(compile(filters[s % 6]).filter);
   EventParser parser;
   std::size_t i = 0;
   for (auto _ : state) {
-    const auto view = parser.parse_event_padded(std::string_view(ev.padded[i].data(), ev.sizes[i]), ev.padded[i].size());
+    const auto view = parser.parse_event_padded(std::string_view(ev.padded[i].data(), ev.sizes[i]),
+                                                ev.padded[i].size());
     for (FilterState& s : streams) benchmark::DoNotOptimize(s.decide(view).deliver);
     if (++i == ev.padded.size()) i = 0;
   }
@@ -144,7 +152,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       std::printf("%-34s %10.0f events/s/core\n", name.c_str(), 1e9 / ns);
     }
     if (filter > 0 && dom > 0) {
-      std::printf("three-predicate filter vs RapidJSON DOM parse alone: %.2fx faster\n", dom / filter);
+      std::printf("three-predicate filter vs RapidJSON DOM parse alone: %.2fx faster\n",
+                  dom / filter);
     }
   }
 

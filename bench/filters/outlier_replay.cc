@@ -1,102 +1,114 @@
 // outlier_replay: replays each NAB series as successive versions of one object through
-// FilterState with `outlier(value, z, window)` and measures what it delivers against the
-// labelled anomaly windows. Figures go to docs/filters.md.
+// FilterState with an outlier() filter and measures what it delivers against the labelled
+// anomaly windows: delivered fraction, window recall, precision, NAB standard-profile score.
+// Figures go to docs/filters.md; --check is the quick test that keeps the default honest.
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "filters/compile.h"
-#include "filters/event_view.h"
-#include "filters/filter_state.h"
 #include "nab_data.h"
+#include "nab_replay.h"
+#include "nab_score.h"
 
 namespace {
 
-using namespace watchfilter::filters;
 using watchfilter::filters::bench::NabSeries;
+using watchfilter::filters::bench::NabTotals;
 
 constexpr std::string_view kUsage =
-    R"(usage: outlier_replay NAB_DIR [--z Z] [--window N] [--statistic mad|mean] [--sweep]
+    R"(usage: outlier_replay NAB_DIR [--z Z] [--window N] [--mode "MODE"] [--sweep] [--check]
 
 NAB_DIR is the directory holding combined_windows.json and the CSV folders
-(e.g. ../shared/data/nab). Prints, per series and in total: delivered points / all points,
-the share of anomaly windows with at least one delivered point, and the share of delivered
-points inside a window. --sweep prints only the totals for a grid of z, window and statistic.
+(e.g. ../shared/data/nab). Replays every series listed there with
+outlier(value, Z[, N][, "MODE"]) (default: outlier(value, 3), the default statistic)
+and prints, per series and in total: delivered points / all points, labelled windows
+with at least one delivered point, the share of delivered points inside a window, and
+NAB's standard-profile score (docs/filters.md).
+--sweep  prints only the totals, for today's statistic and the new ones over a few
+         z, windows and modes (the table of docs/filters.md).
+--check  replays the default outlier(value, 3) only and exits 1 unless it delivers at
+         most 2% of the points, catches at least 90% of the windows and at least 25% of
+         what it delivers lies inside a window (a ctest).
 )";
-
-struct Totals {
-  std::size_t points = 0;
-  std::size_t delivered = 0;
-  std::size_t windows = 0;
-  std::size_t windows_hit = 0;
-  std::size_t delivered_in_window = 0;
-};
 
 struct Setup {
   double z = 3;
-  unsigned window = 0;  // 0: the library default
-  OutlierStatistic statistic = CompileOptions{}.outlier_statistic;
+  unsigned window = 0;  // 0: the statistic's default
+  std::string mode;     // empty: the default statistic and report
 };
 
-Totals replay(const NabSeries& series, const Setup& setup) {
-  CompileOptions options;
-  options.outlier_statistic = setup.statistic;
-  char expression[96];
-  if (setup.window == 0) {
-    std::snprintf(expression, sizeof expression, "outlier(value, %g)", setup.z);
+std::string expression_of(const Setup& s) {
+  char text[160];
+  std::string tail;
+  if (s.window != 0) tail += ", " + std::to_string(s.window);
+  if (!s.mode.empty()) tail += ", \"" + s.mode + "\"";
+  std::snprintf(text, sizeof text, "outlier(value, %g%s)", s.z, tail.c_str());
+  return text;
+}
+
+NabTotals run(const NabSeries& series, const Setup& setup) {
+  return watchfilter::filters::bench::score_series(
+      series, watchfilter::filters::bench::replay(series, expression_of(setup)));
+}
+
+NabTotals run_all(const std::vector<NabSeries>& all, const Setup& setup) {
+  NabTotals sum;
+  for (const NabSeries& series : all) sum += run(series, setup);
+  return sum;
+}
+
+void print_row(const std::string& name, const NabTotals& t, bool with_nab) {
+  std::printf("| %s | %zu / %zu (%.2f%%) | %zu / %zu | %.1f%% |", name.c_str(), t.delivered,
+              t.points, t.delivered_pct(), t.windows_hit, t.windows, t.precision_pct());
+  if (with_nab) {
+    std::printf(" %.1f |", t.nab_score());
   } else {
-    std::snprintf(expression, sizeof expression, "outlier(value, %g, %u)", setup.z, setup.window);
+    std::printf(" - |");  // NAB scores only series with labelled windows
   }
-  const CompileResult compiled = compile(expression, options);
-  if (!compiled) throw std::runtime_error(compiled.error->to_string());
-  FilterState state(compiled.filter);
-  EventParser parser;
-  Totals t;
-  t.points = series.values.size();
-  t.windows = series.windows.size();
-  std::vector<char> hit(series.windows.size(), 0);
-  std::string event;
-  for (std::size_t i = 0; i < series.values.size(); ++i) {
-    char value[40];
-    std::snprintf(value, sizeof value, "%.17g", series.values[i]);
-    event = R"({"type":")";
-    event += i == 0 ? "ADDED" : "MODIFIED";
-    event += R"(","object":{"metadata":{"uid":"nab","resourceVersion":")" + std::to_string(i + 1) +
-             R"("},"value":)" + value + "}}";
-    if (!state.decide(parser.parse_event(event)).deliver) continue;
-    ++t.delivered;
-    const std::string& ts = series.timestamps[i];
-    bool inside = false;
-    for (std::size_t w = 0; w < series.windows.size(); ++w) {
-      if (ts >= series.windows[w].first && ts <= series.windows[w].second) {
-        inside = true;
-        hit[w] = 1;
-      }
-    }
-    t.delivered_in_window += inside;
-  }
-  for (char h : hit) t.windows_hit += h;
-  return t;
+  std::printf("\n");
 }
 
-void add(Totals& sum, const Totals& t) {
-  sum.points += t.points;
-  sum.delivered += t.delivered;
-  sum.windows += t.windows;
-  sum.windows_hit += t.windows_hit;
-  sum.delivered_in_window += t.delivered_in_window;
+int sweep(const std::vector<NabSeries>& all) {
+  std::printf(
+      "| filter | delivered | windows caught | delivered in windows | NAB standard "
+      "|\n|---|---|---|---|---|\n");
+  const auto row = [&](const Setup& s) {
+    const NabTotals t = run_all(all, s);
+    std::printf("| `%s` | %.2f%% | %zu / %zu | %.1f%% | %.1f |\n", expression_of(s).c_str(),
+                t.delivered_pct(), t.windows_hit, t.windows, t.precision_pct(), t.nab_score());
+    std::fflush(stdout);
+  };
+  // Today's statistic (until 0.1: every outlying observation against the windowed mean/stddev),
+  // then the new default and its variants.
+  for (double z : {3.0, 4.0, 5.0}) row({z, 32, "mean every"});
+  row({3, 32, "mad every"});
+  for (double z : {3.0, 4.0, 5.0}) row({z, 0, ""});
+  for (unsigned w : {16u, 32u, 64u, 256u}) row({3, w, ""});
+  for (const char* mode : {"recovery", "every", "ewma", "ewma every", "mean once"})
+    row({3, 0, mode});
+  return 0;
 }
 
-double pct(std::size_t a, std::size_t b) { return b == 0 ? 0 : 100.0 * static_cast<double>(a) / static_cast<double>(b); }
-
-void print_row(const std::string& name, const Totals& t) {
-  std::printf("| %s | %zu / %zu (%.2f%%) | %zu / %zu | %.1f%% |\n", name.c_str(), t.delivered, t.points,
-              pct(t.delivered, t.points), t.windows_hit, t.windows, pct(t.delivered_in_window, t.delivered));
+int check(const std::vector<NabSeries>& all) {
+  const Setup setup;
+  const NabTotals t = run_all(all, setup);
+  std::printf(
+      "%s: delivered %.2f%% (max 2%%), windows caught %zu / %zu = %.1f%% (min 90%%), delivered in "
+      "windows "
+      "%.1f%% (min 25%%), NAB standard %.1f\n",
+      expression_of(setup).c_str(), t.delivered_pct(), t.windows_hit, t.windows, t.recall_pct(),
+      t.precision_pct(), t.nab_score());
+  const bool ok = t.windows > 0 && t.delivered_pct() <= 2.0 && t.recall_pct() >= 90.0 &&
+                  t.precision_pct() >= 25.0;
+  if (!ok)
+    std::printf(
+        "FAIL: the default outlier() statistic no longer meets the thresholds of "
+        "docs/filters.md\n");
+  return ok ? 0 : 1;
 }
-
-const char* statistic_name(OutlierStatistic s) { return s == OutlierStatistic::kMedianMad ? "mad" : "mean"; }
 
 }  // namespace
 
@@ -106,18 +118,20 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   Setup setup;
-  bool sweep = false;
+  bool do_sweep = false;
+  bool do_check = false;
   for (int i = 2; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--z" && i + 1 < argc) {
       setup.z = std::stod(argv[++i]);
     } else if (arg == "--window" && i + 1 < argc) {
       setup.window = static_cast<unsigned>(std::stoul(argv[++i]));
-    } else if (arg == "--statistic" && i + 1 < argc) {
-      const std::string_view s = argv[++i];
-      setup.statistic = s == "mean" ? OutlierStatistic::kMeanStddev : OutlierStatistic::kMedianMad;
+    } else if (arg == "--mode" && i + 1 < argc) {
+      setup.mode = argv[++i];
     } else if (arg == "--sweep") {
-      sweep = true;
+      do_sweep = true;
+    } else if (arg == "--check") {
+      do_check = true;
     } else {
       std::fprintf(stderr, "unknown argument %s\n%s", argv[i], kUsage.data());
       return 2;
@@ -125,31 +139,19 @@ int main(int argc, char** argv) {
   }
   try {
     const auto all = watchfilter::filters::bench::load_nab(argv[1]);
-    if (sweep) {
-      std::printf("| statistic | z | window | delivered | windows caught | delivered in windows |\n|---|---|---|---|---|---|\n");
-      for (OutlierStatistic s : {OutlierStatistic::kMeanStddev, OutlierStatistic::kMedianMad}) {
-        for (double z : {3.0, 4.0, 5.0, 6.0}) {
-          for (unsigned w : {16u, 32u, 64u, 128u}) {
-            Totals sum;
-            for (const NabSeries& series : all) add(sum, replay(series, Setup{z, w, s}));
-            std::printf("| %s | %g | %u | %.2f%% | %zu / %zu | %.1f%% |\n", statistic_name(s), z, w,
-                        pct(sum.delivered, sum.points), sum.windows_hit, sum.windows,
-                        pct(sum.delivered_in_window, sum.delivered));
-          }
-        }
-      }
-      return 0;
-    }
-    std::printf("outlier(value, %g%s%s), statistic %s\n\n", setup.z, setup.window ? ", " : "",
-                setup.window ? std::to_string(setup.window).c_str() : "", statistic_name(setup.statistic));
-    std::printf("| series | delivered / points | windows caught | delivered in windows |\n|---|---|---|---|\n");
-    Totals sum;
+    if (do_check) return check(all);
+    if (do_sweep) return sweep(all);
+    std::printf("%s\n\n", expression_of(setup).c_str());
+    std::printf(
+        "| series | delivered / points | windows caught | delivered in windows | NAB standard "
+        "|\n|---|---|---|---|---|\n");
+    NabTotals sum;
     for (const NabSeries& series : all) {
-      const Totals t = replay(series, setup);
-      print_row(series.name, t);
-      add(sum, t);
+      const NabTotals t = run(series, setup);
+      print_row(series.name, t, t.windows > 0);
+      sum += t;
     }
-    print_row("**total**", sum);
+    print_row("**total**", sum, true);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "outlier_replay: %s\n", e.what());
     return 1;

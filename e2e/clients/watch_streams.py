@@ -13,7 +13,8 @@ For every NAME=PATH, one thread (all in this process, so fifty streams cost one 
 DIR/ready appears once every stream has its response headers.
 
 Options: --cacert/--cert/--key (else the server certificate is not verified: the proxy's is
-self-signed), --timeout SECONDS (every stream ends by then; default 120), --max-events N (close
+self-signed), --token-file FILE (authenticate with that bearer token instead of a client
+certificate: a ServiceAccount's `kubectl create token`), --timeout SECONDS (every stream ends by then; default 120), --max-events N (close
 the connection after N events that are not BOOKMARKs), --slow-until FILE with --rcvbuf BYTES
 (after the headers, stop reading until FILE exists: a client that does not read; a small
 receive buffer so that the server feels it soon; then read on and record as usual).
@@ -96,9 +97,10 @@ def run_stream(a, ctx, name, path, ready_barrier):
         raw.settimeout(10)
         raw.connect((host.hostname, host.port or 443))
         sock = ctx.wrap_socket(raw, server_hostname=host.hostname)
+        auth = f"Authorization: Bearer {a.token}\r\n" if a.token else ""
         sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {host.netloc}\r\n"
                       "Accept: application/json\r\nUser-Agent: watchfilter-e2e\r\n"
-                      "Connection: close\r\n\r\n").encode())
+                      f"{auth}Connection: close\r\n\r\n").encode())
         r = Reader(sock, deadline)
         head = r.until(b"\r\n\r\n").decode("latin-1").split("\r\n")
         code = int(head[0].split()[1])
@@ -177,8 +179,10 @@ def main():
     p.add_argument("--max-events", type=int, default=0)
     p.add_argument("--slow-until")
     p.add_argument("--rcvbuf", type=int, default=0)
+    p.add_argument("--token-file")
     p.add_argument("streams", nargs="+", metavar="NAME=PATH")
     a = p.parse_args()
+    a.token = open(a.token_file).read().strip() if a.token_file else ""
     os.makedirs(a.out, exist_ok=True)
     if a.cacert:
         ctx = ssl.create_default_context(cafile=a.cacert)
@@ -189,7 +193,8 @@ def main():
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         # The proxy authenticates its callers: --cert, else the identity testlib exports.
-        cert = a.cert or os.environ.get("WF_E2E_CLIENT_CERT")
+        # A bearer token is checked after client certificates: with one, send no certificate.
+        cert = a.cert or (None if a.token else os.environ.get("WF_E2E_CLIENT_CERT"))
         if cert:
             ctx.load_cert_chain(cert, a.key or os.environ.get("WF_E2E_CLIENT_KEY"))
     pending = [len(a.streams)]

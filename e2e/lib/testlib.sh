@@ -69,6 +69,56 @@ current-context: proxy
 EOK
 }
 
+# proxy_kubeconfig_token PORT FILE TOKEN: the same with a bearer token, which the proxy forwards
+# for requests that are not filtered reads (a client certificate cannot be forwarded).
+proxy_kubeconfig_token() {
+  cat >"$2" <<EOK
+apiVersion: v1
+kind: Config
+clusters: [{name: proxy, cluster: {server: "https://127.0.0.1:$1", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: "$3"}}]
+contexts: [{name: proxy, context: {cluster: proxy, user: u, namespace: default}}]
+current-context: proxy
+EOK
+}
+
+# http_req URL OUT [curl args...]: one request without the admin certificate (curl -q skips the
+# curlrc) and with the path sent as written (--path-as-is keeps `..` and `//`); the body goes to
+# OUT, the response header to OUT.headers, the HTTP code to stdout.
+http_req() {
+  local url=$1 out=$2; shift 2
+  cp_exec curl -q -sk -m 10 -A watchfilter-e2e --path-as-is -D "$out.headers" -o "$out" \
+    -w '%{http_code}' "$@" "$url" || true
+}
+
+# expect_status WHAT GOT FILE CODE REASON MESSAGE: the reply (HTTP code GOT, body in FILE) is
+# exactly this Kubernetes Status.
+expect_status() {
+  local what=$1 got=$2 file=$3 code=$4 reason=$5 message=$6
+  [[ $got == "$code" ]] || fail "$what: want HTTP $code, got $got: $(head -c 400 "$file")"
+  python3 - "$file" "$code" "$reason" "$message" <<'EOP' ||
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s.get("kind") == "Status" and s.get("apiVersion") == "v1" and s.get("status") == "Failure", s
+assert s.get("code") == int(sys.argv[2]) and s.get("reason") == sys.argv[3], s
+assert s.get("message") == sys.argv[4], "message:\n  got  %r\n  want %r" % (s.get("message"), sys.argv[4])
+EOP
+    fail "$what: not the Status $code $reason \"$message\": $(head -c 600 "$file")"
+}
+
+# from_apiserver FILE: the reply (its OUT.headers from http_req) was written by kube-apiserver,
+# which sets Audit-Id on every response; the proxy's own replies have none.
+from_apiserver() { grep -qi '^audit-id: ' "$1.headers"; }
+
+# forbidden_message VERB RESOURCE NAMESPACE USER [NAME]: kube-apiserver's RBAC 403 message for a
+# core-group resource ("" namespace: cluster scope; RESOURCE may be "pods/log").
+forbidden_message() {
+  local verb=$1 resource=$2 ns=$3 user=$4 name=${5:-} subject=${2%%/*} scope
+  if [[ -n $ns ]]; then scope="in the namespace \"$ns\""; else scope="at the cluster scope"; fi
+  [[ -n $name ]] && subject="$subject \"$name\""
+  echo "$subject is forbidden: User \"$user\" cannot $verb resource \"$resource\" in API group \"\" $scope"
+}
+
 # Lines of a watch output file whose event is of TYPE for object NAME.
 count_events() { # file type name
   python3 - "$@" <<'EOP'

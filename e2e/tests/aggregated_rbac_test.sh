@@ -3,7 +3,9 @@
 # to get/list/watch configmaps in namespace a only:
 #   through kube-apiserver's aggregator: a's configmaps stream (filtered); namespace b, secrets
 #   in a and a cluster-wide watch are 403 Status, reason Forbidden, in kube-apiserver's wording;
-#   straight to the proxy (standalone, bearer token checked by TokenReview): the same answers;
+#   straight to the proxy (standalone, bearer token checked by TokenReview): the same answers
+#   (an unfiltered list is kube-apiserver's own 403 with the caller's token; through the
+#   aggregator it is refused: only filtered reads are served there);
 #   forged X-Remote-User/X-Remote-Group headers without the front-proxy certificate are 401, and
 #   so are they with a front-proxy-CA certificate whose CN is not an allowed name;
 #   a token of a deleted ServiceAccount is 401.
@@ -64,10 +66,16 @@ for via in aggregator direct; do
   expect_forbidden "$code" "$T_DIR/$via-all" \
     "configmaps is forbidden: User \"$user\" cannot watch resource \"configmaps\" in API group \"\" at the cluster scope" configmaps
 
-  # Unfiltered pass-through is authorized the same way.
+  # Unfiltered: straight to the proxy it goes upstream with the caller's own token (kube-apiserver
+  # says no); through the aggregator, which hands over no credential, it is refused.
   code=$(req "$base" "$prefix/api/v1/namespaces/$ns_b/configmaps" "$T_DIR/$via-plain" "${auth[@]}")
-  expect_forbidden "$code" "$T_DIR/$via-plain" \
-    "configmaps is forbidden: User \"$user\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"$ns_b\"" configmaps
+  if [[ $via == direct ]]; then
+    expect_forbidden "$code" "$T_DIR/$via-plain" \
+      "configmaps is forbidden: User \"$user\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"$ns_b\"" configmaps
+  else
+    expect_status "$via: unfiltered list of $ns_b" "$code" "$T_DIR/$via-plain" 403 Forbidden \
+      "watchfilter-proxy serves only filtered reads (filter, filterRef or watcher) through the aggregated API; request /api/v1/namespaces/$ns_b/configmaps from kube-apiserver directly"
+  fi
   t_log "$via: $ns_a allowed; $ns_b, secrets, cluster-wide and unfiltered $ns_b are 403"
 done
 

@@ -29,6 +29,9 @@ children:
 - name: percona
   wasm: $PERCONA_WASM
   env: {RESYNC_SECONDS: "3600", CLUSTER_NAMESPACE: native-wasm}
+  rbac:
+  - {apiGroups: [example.watchfilter.io], resources: [clusters], verbs: [watch], namespaces: [native-wasm]}
+  - {apiGroups: [""], resources: [configmaps], verbs: [get, create, patch], namespaces: [native-wasm]}
 EOY
 t_bg host-native-cmp "$WF_HOST" --children "$T_DIR/children.yaml" --kubeconfig "$CP_KUBECONFIG" \
   --proxy "https://127.0.0.1:$WF_PORT" --proxy-insecure-skip-tls-verify \

@@ -48,6 +48,9 @@ children:
 - name: percona
   wasm: $PERCONA_WASM
   env: {RESYNC_SECONDS: "3600", CLUSTER_NAMESPACE: $NS}
+  rbac:
+  - {apiGroups: [example.watchfilter.io], resources: [clusters], verbs: [watch], namespaces: [$NS]}
+  - {apiGroups: [""], resources: [configmaps], verbs: [get, create, patch], namespaces: [$NS]}
 EOY
 host_log=$CP_DIR/logs/host-percona.log
 t_bg host-percona "$WF_HOST" --children "$T_DIR/children.yaml" --kubeconfig "$CP_KUBECONFIG" \

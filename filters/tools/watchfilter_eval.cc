@@ -86,8 +86,8 @@ int main(int argc, char** argv) {
   std::cout.flush();
   if (stats) {
     const FilterCounters& c = state.counters();
-    std::cerr << "evaluated " << c.evaluated << " delivered " << c.delivered << " errors " << c.errors
-              << " tracked_objects " << state.tracked_objects() << " state_bytes "
+    std::cerr << "evaluated " << c.evaluated << " delivered " << c.delivered << " errors "
+              << c.errors << " tracked_objects " << state.tracked_objects() << " state_bytes "
               << state.memory_bytes() << "\n";
   }
   return 0;

@@ -11,7 +11,7 @@
 #include "host/host_flags.h"
 #include "host/host_runner.h"
 #include "host/in_process_backend.h"
-#include "proxy/config_error.h"
+#include "proxy/base/config_error.h"
 #include "watchfilter/sdk/abi.h"
 
 // Defined only by children that use WATCHFILTER_WATCHES; weak so that the others link too.
@@ -46,6 +46,14 @@ host::HostConfig native_config(const host::HostFlags& flags) {
   if (!host::valid_child_name(child.name))
     throw proxy::ConfigError("child name \"" + child.name + "\" must be 1-63 of a-z0-9- (--name)");
   child.wasm = "(native)";
+  // Without a children file nothing grants anything, and natively the child shares the process
+  // and its credentials anyway: it may ask for whatever the host's identity allows. With a file
+  // (above) the entry's grants apply, as in the wasm host.
+  host::PolicyRule everything;
+  everything.api_groups = everything.resources = everything.verbs = {"*"};
+  host::PolicyRule every_path;
+  every_path.verbs = every_path.non_resource_urls = {"*"};
+  child.rbac = {everything, every_path};
   config.children.push_back(child);
   return config;
 }

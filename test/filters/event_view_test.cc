@@ -48,8 +48,10 @@ TEST(EventViewTest, PrefetchResolvesSharedPrefixesInOnePass) {
   EventParser parser;
   const EventView v = parser.parse_event(
       R"({"type":"ADDED","object":{"spec":{"a":1,"b":{"c":"d"},"l":[5,6]},"status":{"x":2,"y":3}}})");
-  const CompiledPath spec = path({"spec"}), spec_a = path({"spec", "a"}), spec_bc = path({"spec", "b", "c"});
-  const CompiledPath sx = path({"status", "x"}), sy = path({"status", "y"}), nope = path({"status", "nope"});
+  const CompiledPath spec = path({"spec"}), spec_a = path({"spec", "a"}),
+                     spec_bc = path({"spec", "b", "c"});
+  const CompiledPath sx = path({"status", "x"}), sy = path({"status", "y"}),
+                     nope = path({"status", "nope"});
   Path l1;
   l1.segments = {PathSegment::field("spec"), PathSegment::field("l"), PathSegment::at(1)};
   const CompiledPath list = CompiledPath::make(l1);
@@ -81,7 +83,8 @@ TEST(EventViewTest, PaddedInputIsNotCopied) {
   std::string buffer(kEvent);
   buffer.append(EventParser::kPadding, '\0');
   EventParser parser;
-  const EventView v = parser.parse_event_padded(std::string_view(buffer.data(), kEvent.size()), buffer.size());
+  const EventView v =
+      parser.parse_event_padded(std::string_view(buffer.data(), kEvent.size()), buffer.size());
   EXPECT_EQ(v.lookup(path({"spec", "s"})).text.data(), buffer.data() + buffer.find("\"t\"") + 1);
 }
 

@@ -49,7 +49,8 @@ TEST(ExpressionTest, Paths) {
 
 TEST(ExpressionTest, Comparisons) {
   EXPECT_TRUE(yes("spec.replicas != 4"));
-  EXPECT_TRUE(yes("spec.replicas < 4 && spec.replicas <= 3 && spec.replicas > 2 && spec.replicas >= 3"));
+  EXPECT_TRUE(
+      yes("spec.replicas < 4 && spec.replicas <= 3 && spec.replicas > 2 && spec.replicas >= 3"));
   EXPECT_FALSE(yes("spec.replicas < 3"));
   EXPECT_TRUE(yes("spec.name < 'web-2' && spec.name >= 'web'"));
   EXPECT_TRUE(yes("spec.limits == spec.limits"));
@@ -82,7 +83,8 @@ TEST(ExpressionTest, InHasSize) {
 }
 
 TEST(ExpressionTest, StringsAndQuantities) {
-  EXPECT_TRUE(yes("spec.name.startsWith('web') && spec.name.endsWith('-1') && spec.name.contains('b-')"));
+  EXPECT_TRUE(
+      yes("spec.name.startsWith('web') && spec.name.endsWith('-1') && spec.name.contains('b-')"));
   EXPECT_TRUE(yes("startsWith(spec.name, 'web')"));
   EXPECT_FALSE(yes("spec.name.startsWith('db')"));
   EXPECT_TRUE(yes("quantity(spec.limits.cpu) == 0.5"));
@@ -100,7 +102,8 @@ TEST(ExpressionTest, RuntimeErrorsAreAbsorbedLikeCel) {
   // status.readyReplicas is missing: `<` on it is an error...
   Decision d = eval("status.readyReplicas < 2");
   EXPECT_TRUE(d.deliver);  // ...which fails open
-  EXPECT_EQ(d.error.value_or(""), "expected two numbers or two strings to compare: status.readyReplicas is missing");
+  EXPECT_EQ(d.error.value_or(""),
+            "expected two numbers or two strings to compare: status.readyReplicas is missing");
   // ...unless && / || decide without it.
   EXPECT_FALSE(yes("spec.paused && status.readyReplicas < 2"));
   EXPECT_FALSE(yes("status.readyReplicas < 2 && spec.paused"));
@@ -109,7 +112,9 @@ TEST(ExpressionTest, RuntimeErrorsAreAbsorbedLikeCel) {
   // A string where a number was expected.
   d = eval("spec.name > 2");
   EXPECT_TRUE(d.deliver);
-  EXPECT_EQ(d.error.value_or(""), "expected two numbers or two strings to compare: spec.name is a string, value is a number");
+  EXPECT_EQ(
+      d.error.value_or(""),
+      "expected two numbers or two strings to compare: spec.name is a string, value is a number");
   d = eval("spec.replicas / 0 == 1");
   EXPECT_EQ(d.error.value_or(""), "division by zero");
   d = eval("spec.replicas");

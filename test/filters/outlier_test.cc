@@ -1,8 +1,8 @@
-#include "filters/outlier_window.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
+
+#include "filters/outlier_window.h"
 
 namespace watchfilter::filters {
 namespace {
@@ -42,9 +42,11 @@ TEST_P(OutlierWindowTest, RingKeepsOnlyTheLastWindow) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Statistics, OutlierWindowTest,
-                         ::testing::Values(OutlierStatistic::kMeanStddev, OutlierStatistic::kMedianMad),
+                         ::testing::Values(OutlierStatistic::kMeanStddev,
+                                           OutlierStatistic::kMedianMad),
                          [](const ::testing::TestParamInfo<OutlierStatistic>& info) {
-                           return info.param == OutlierStatistic::kMeanStddev ? "MeanStddev" : "MedianMad";
+                           return info.param == OutlierStatistic::kMeanStddev ? "MeanStddev"
+                                                                              : "MedianMad";
                          });
 
 }  // namespace

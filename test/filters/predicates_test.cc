@@ -31,8 +31,9 @@ TEST(ChangedTest, Maps) {
   Stream s("changed(spec)");
   EXPECT_TRUE(s.deliver(event("ADDED", "u1", R"("spec":{"a":1,"b":{"c":"d"}})")));
   EXPECT_FALSE(s.deliver(event("MODIFIED", "u1", R"("spec":{"a":1,"b":{"c":"d"}})")));
-  EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("spec":{"a":1,"b":{"c":"e"}})")));   // deep
-  EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("spec":{"a":1,"b":{"c":"e"},"z":0})")));  // new key
+  EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("spec":{"a":1,"b":{"c":"e"}})")));  // deep
+  EXPECT_TRUE(
+      s.deliver(event("MODIFIED", "u1", R"("spec":{"a":1,"b":{"c":"e"},"z":0})")));  // new key
   EXPECT_FALSE(s.deliver(event("MODIFIED", "u1", R"("spec":{"a":1,"b":{"c":"e"},"z":0})")));
 }
 
@@ -48,10 +49,10 @@ TEST(ChangedTest, Lists) {
 TEST(ChangedTest, MissingDiffersFromPresent) {
   Stream s("changed(metadata.labels.app)");
   EXPECT_TRUE(s.deliver(labeled("ADDED", "{}")));
-  EXPECT_FALSE(s.deliver(labeled("MODIFIED", "{}")));  // missing, still missing
+  EXPECT_FALSE(s.deliver(labeled("MODIFIED", "{}")));               // missing, still missing
   EXPECT_TRUE(s.deliver(labeled("MODIFIED", R"({"app":"web"})")));  // appears
   EXPECT_FALSE(s.deliver(labeled("MODIFIED", R"({"app":"web","x":"y"})")));
-  EXPECT_TRUE(s.deliver(labeled("MODIFIED", R"({"x":"y"})")));  // disappears
+  EXPECT_TRUE(s.deliver(labeled("MODIFIED", R"({"x":"y"})")));   // disappears
   EXPECT_TRUE(s.deliver(labeled("MODIFIED", R"({"app":""})")));  // empty string is present
 }
 
@@ -61,7 +62,7 @@ TEST(ChangedTest, AppearAndDisappear) {
   EXPECT_FALSE(s.deliver(event("MODIFIED", "u1", R"("spec":{})")));
   EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("spec":{"x":null})")));  // null is present
   EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("spec":{"x":0})")));
-  EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("spec":{})")));          // gone again
+  EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("spec":{})")));  // gone again
   EXPECT_FALSE(s.deliver(event("MODIFIED", "u1", R"("spec":{"y":1})")));
 }
 
@@ -96,10 +97,12 @@ TEST(DeltaTest, DriftInSmallStepsIsDeliveredExactlyOnce) {
   EXPECT_TRUE(s.deliver(event("ADDED", "u1", with_number("readyReplicas", 10))));  // first event
   int delivered = 0;
   // 10.0 -> 11.9 in steps of 0.1: never 2 from the last delivered value.
-  for (int i = 1; i < 20; ++i) delivered += s.deliver(event("MODIFIED", "u1", with_number("readyReplicas", 10 + 0.1 * i)));
+  for (int i = 1; i < 20; ++i)
+    delivered += s.deliver(event("MODIFIED", "u1", with_number("readyReplicas", 10 + 0.1 * i)));
   EXPECT_EQ(delivered, 0);
   // Continue to 13.0: crosses 12.0 (2 from 10) once, then 13 is only 1 from the delivered 12.
-  for (int i = 20; i <= 30; ++i) delivered += s.deliver(event("MODIFIED", "u1", with_number("readyReplicas", 10 + 0.1 * i)));
+  for (int i = 20; i <= 30; ++i)
+    delivered += s.deliver(event("MODIFIED", "u1", with_number("readyReplicas", 10 + 0.1 * i)));
   EXPECT_EQ(delivered, 1);
 }
 
@@ -113,10 +116,10 @@ TEST(DeltaTest, DecreasesCountAsMuchAsIncreases) {
 TEST(DeltaTest, MissingVersusNumber) {
   Stream s("delta(status.n) >= 1");
   EXPECT_TRUE(s.deliver(event("ADDED", "u1", R"("status":{})")));
-  EXPECT_FALSE(s.deliver(event("MODIFIED", "u1", R"("status":{})")));  // absent both: 0
+  EXPECT_FALSE(s.deliver(event("MODIFIED", "u1", R"("status":{})")));    // absent both: 0
   EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", with_number("n", 0))));  // appears: infinite
   EXPECT_FALSE(s.deliver(event("MODIFIED", "u1", with_number("n", 0.5))));
-  EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("status":{})")));   // disappears: infinite
+  EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("status":{})")));  // disappears: infinite
 }
 
 TEST(DeltaTest, StringIsARuntimeErrorThatFailsOpen) {
@@ -158,7 +161,8 @@ TEST(OutlierTest, SpikeIsAnOutlier) {
   Stream s("outlier(status.latencyMs, 3)");
   int delivered = 0;
   for (int i = 0; i < 40; ++i) {
-    delivered += s.deliver(event(i == 0 ? "ADDED" : "MODIFIED", "u1", with_number("latencyMs", 100 + (i % 5))));
+    delivered += s.deliver(
+        event(i == 0 ? "ADDED" : "MODIFIED", "u1", with_number("latencyMs", 100 + (i % 5))));
   }
   EXPECT_EQ(delivered, 0);
   EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", with_number("latencyMs", 400))));
@@ -169,7 +173,8 @@ TEST(OutlierTest, SteadyRampIsNot) {
   Stream s("outlier(status.latencyMs, 3)");
   int delivered = 0;
   for (int i = 0; i < 500; ++i) {
-    delivered += s.deliver(event(i == 0 ? "ADDED" : "MODIFIED", "u1", with_number("latencyMs", 100 + 7 * i)));
+    delivered += s.deliver(
+        event(i == 0 ? "ADDED" : "MODIFIED", "u1", with_number("latencyMs", 100 + 7 * i)));
   }
   EXPECT_EQ(delivered, 0);
 }
@@ -186,8 +191,9 @@ TEST(OutlierTest, ObservesEveryEventEvenWhenShortCircuited) {
   // window must still fill: after the loop a spike on a spec-unchanged event is an outlier.
   Stream s("changed(spec) || outlier(status.v, 3)");
   for (int i = 0; i < 30; ++i) {
-    EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("spec":{"i":)" + std::to_string(i) + R"(},"status":{"v":)" +
-                                                       std::to_string(10 + i % 3) + "}")));
+    EXPECT_TRUE(s.deliver(event("MODIFIED", "u1",
+                                R"("spec":{"i":)" + std::to_string(i) + R"(},"status":{"v":)" +
+                                    std::to_string(10 + i % 3) + "}")));
   }
   EXPECT_FALSE(s.deliver(event("MODIFIED", "u1", R"("spec":{"i":29},"status":{"v":11})")));
   EXPECT_TRUE(s.deliver(event("MODIFIED", "u1", R"("spec":{"i":29},"status":{"v":90})")));

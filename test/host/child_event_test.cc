@@ -22,24 +22,27 @@ TEST(ChildEventTest, WrapsTheLineOnceAndReadsWhatARequeueNeeds) {
 TEST(ChildEventTest, ClusterScopedBookmarksAndGarbage) {
   filters::EventParser parser;
   ChildEvent event;
-  EXPECT_EQ(read_child_event(0, R"({"type":"ADDED","object":{"metadata":{"name":"n1"}}})", parser,
-                             event)
-                .type(),
-            filters::EventType::kAdded);
+  EXPECT_EQ(
+      read_child_event(0, R"({"type":"ADDED","object":{"metadata":{"name":"n1"}}})", parser, event)
+          .type(),
+      filters::EventType::kAdded);
   EXPECT_EQ(event.namespace_, "");
   EXPECT_EQ(event.name, "n1");
 
-  const filters::EventView bookmark = read_child_event(
-      0, R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"7"}}})" "\n", parser,
-      event);
+  const filters::EventView bookmark =
+      read_child_event(0,
+                       R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"7"}}})"
+                       "\n",
+                       parser, event);
   EXPECT_EQ(bookmark.type(), filters::EventType::kBookmark);
   EXPECT_EQ(bookmark.resource_version(), "7");
   EXPECT_EQ(event.name, "");  // the previous event's fields do not leak
 
   EXPECT_FALSE(read_child_event(0, "not json\n", parser, event).valid());
-  EXPECT_EQ(child_event(1, R"({"type":"DELETED","object":{"metadata":{"name":"x","namespace":"y"}}})")
-                .payload,
-            R"({"watch":1,"event":{"type":"DELETED","object":{"metadata":{"name":"x","namespace":"y"}}}})");
+  EXPECT_EQ(
+      child_event(1, R"({"type":"DELETED","object":{"metadata":{"name":"x","namespace":"y"}}})")
+          .payload,
+      R"({"watch":1,"event":{"type":"DELETED","object":{"metadata":{"name":"x","namespace":"y"}}}})");
 }
 
 }  // namespace

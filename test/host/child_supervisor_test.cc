@@ -17,13 +17,17 @@ class NullServices : public HostServices {
 
 ChildEvent line(const std::string& action) {
   return child_event(
-      0, R"({"type":"MODIFIED","object":{"metadata":{"name":"c","namespace":"ns7"},"data":{"action":")" +
-             action + "\"}}}\n");
+      0,
+      R"({"type":"MODIFIED","object":{"metadata":{"name":"c","namespace":"ns7"},"data":{"action":")" +
+          action + "\"}}}\n");
 }
 
 class SupervisorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { start(RequeueMode::kProxy); }
+
+  void start(RequeueMode mode) {
+    supervisor_.reset();
     RuntimeOptions options;
     options.max_instances = 8;
     options.max_memory_bytes = 16ull << 20;
@@ -45,7 +49,7 @@ class SupervisorTest : public ::testing::Test {
     config_ = config;
     supervisor_ = std::make_unique<ChildSupervisor>(
         config_, *backend_, std::make_shared<const proxy::Logger>(0, stderr),
-        [this](const WakeupRequest& w) { wakeups_.push_back(w); });
+        [this](const WakeupRequest& w) { wakeups_.push_back(w); }, mode);
     supervisor_->start();
   }
 
@@ -87,6 +91,68 @@ TEST_F(SupervisorTest, RequeueBecomesAWakeupRequest) {
   EXPECT_EQ(wakeups_[0].object, "c");
   EXPECT_FALSE(wakeups_[0].cluster_scoped);
   EXPECT_EQ(wakeups_[0].after, std::chrono::milliseconds(1500));
+}
+
+TEST_F(SupervisorTest, ARequeueOfAnObjectAlreadyDueEarlierIsAbsorbed) {
+  supervisor_->deliver(1, 0, line("requeue"));
+  supervisor_->deliver(1, 0, line("requeue"));  // due 1.5 s later than now: the first one stands
+  supervisor_->drain();
+  EXPECT_EQ(wakeups_.size(), 1u);
+  auto m = supervisor_->metrics();
+  EXPECT_EQ(m[1].requeues, 2u);
+  EXPECT_EQ(m[1].requeues_absorbed, 1u);
+  EXPECT_EQ(m[1].timer_wakeups, 0u);
+}
+
+TEST_F(SupervisorTest, ALocalRequeueDeliversTheObjectAgainUntilItIsDeleted) {
+  start(RequeueMode::kLocal);
+  // "count" requeues after as many milliseconds as the instance has had calls: a chain of
+  // timer wake-ups 1, 2, 3, ... ms apart, each with the object's last state.
+  supervisor_->deliver(0, 0, line("count"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  auto m = supervisor_->metrics();
+  EXPECT_TRUE(wakeups_.empty());  // nothing is asked of the proxy
+  EXPECT_GE(m[0].timer_wakeups, 5u);
+  EXPECT_EQ(m[0].wakeups, m[0].timer_wakeups + 1);
+  EXPECT_EQ(m[0].events, std::vector<std::uint64_t>{1});  // timer wake-ups are not watch events
+  EXPECT_EQ(m[0].loads, 1u);                              // the timer kept it loaded
+  EXPECT_EQ(m[1].wakeups, 0u);
+
+  supervisor_->deliver(0, 0,
+                       child_event(0, R"({"type":"DELETED","object":{"metadata":{"name":"c",)"
+                                      R"("namespace":"ns7"},"data":{"action":"ok"}}})"));
+  supervisor_->drain();
+  const std::uint64_t after_delete = supervisor_->metrics()[0].timer_wakeups;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(supervisor_->metrics()[0].timer_wakeups, after_delete);
+}
+
+TEST_F(SupervisorTest, LocalRequeuesOfSeveralChildrenAllKeepTicking) {
+  // Found by bench/wakeups: a requeue made while another child's timer was due dropped that
+  // timer, so only one chain of many went on.
+  start(RequeueMode::kLocal);
+  supervisor_->deliver(0, 0, line("count"));
+  supervisor_->deliver(1, 0, line("count"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto m = supervisor_->metrics();
+  EXPECT_GE(m[0].timer_wakeups, 5u);
+  EXPECT_GE(m[1].timer_wakeups, 5u);
+}
+
+TEST_F(SupervisorTest, ALocalRequeueDeliversTheNewestStateNotTheOneWhenItWasDue) {
+  // Found by bench/wakeups: a requeue that came due while a newer event of its object waited in
+  // the queue delivered the older state after the newer one (a workqueue queues the key, and the
+  // reconcile reads the current state).
+  start(RequeueMode::kLocal);
+  supervisor_->deliver(0, 0, line("count"));  // requeue in 1 ms
+  supervisor_->deliver(1, 0, line("loop"));   // 200 ms of another child: the requeue comes due
+  supervisor_->deliver(0, 0, line("ok"));     // the newer state: no requeue
+  supervisor_->drain();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  supervisor_->drain();
+  auto m = supervisor_->metrics();
+  EXPECT_EQ(m[0].timer_wakeups, 1u);  // the requeue ran once, with "ok", which asks for nothing
+  EXPECT_EQ(m[0].wakeups, 3u);
 }
 
 TEST_F(SupervisorTest, StoppedChildrenAreReportedAndOthersGoOn) {

@@ -6,9 +6,10 @@
 
 #include "host/child_instance.h"
 #include "host/declared_watches.h"
+#include "host/permitted_host_services.h"
 #include "host/wasm_backend.h"
 #include "host/wasm_runtime.h"
-#include "proxy/config_error.h"
+#include "proxy/base/config_error.h"
 
 namespace watchfilter::host {
 namespace {
@@ -88,7 +89,9 @@ TEST_F(ExamplesTest, PerconaDeclaresItsFilteredWatch) {
   ASSERT_EQ(config.children[0].watches.size(), 1u);
   EXPECT_EQ(config.children[0].watches[0].resource,
             "/apis/example.watchfilter.io/v1/namespaces/shop/clusters");
-  EXPECT_EQ(config.children[0].watches[0].filter, "changed(spec) || delta(status.size) >= 1");
+  EXPECT_EQ(config.children[0].watches[0].filter,
+            "changed(spec) || delta(status.size) >= 1 || "
+            "outlier(status.latencyMs, 3, 32, \"mean every\")");
 }
 
 TEST_F(ExamplesTest, WatchesDeclaredByTheModuleFillTheChildrenFile) {
@@ -114,6 +117,51 @@ children:
   HostConfig undeclared = parse_host_config(
       "children:\n- name: t\n  wasm: " + std::string(TEST_CHILD_WASM) + "\n", "/");
   EXPECT_THROW(resolve_declared_watches(undeclared, backend), proxy::ConfigError);
+}
+
+TEST_F(ExamplesTest, AModuleCannotGrantItselfAWatch) {
+  const std::string ring = "children:\n- name: ring-3\n  wasm: " + std::string(RING_WASM) +
+                           "\n  env: {RING_FROM: ring-3}\n";
+  HostConfig config = parse_host_config(ring, "/");
+  PermittedHostServices guarded(services_, config, std::make_shared<const proxy::Logger>(0));
+  WasmBackend backend(runtime_, guarded);
+  resolve_declared_watches(config, backend);
+  EXPECT_THROW(guarded.check_watches(config), proxy::ConfigError);
+
+  HostConfig granted = parse_host_config(
+      ring +
+          "  rbac: [{apiGroups: [example.watchfilter.io], resources: [rings], verbs: [watch], "
+          "namespaces: [ring-3]}]\n",
+      "/");
+  PermittedHostServices allowed(services_, granted, std::make_shared<const proxy::Logger>(0));
+  resolve_declared_watches(granted, backend);
+  EXPECT_NO_THROW(allowed.check_watches(granted));
+}
+
+TEST_F(ExamplesTest, RefusedRequestsNeverReachTheHostIdentityAndAreCounted) {
+  HostConfig config = parse_host_config(R"(
+children:
+- name: a
+  wasm: a.wasm
+  rbac: [{apiGroups: [""], resources: [configmaps], verbs: [get], namespaces: [db]}]
+- name: b
+  wasm: b.wasm
+)",
+                                        "/");
+  PermittedHostServices guarded(services_, config, std::make_shared<const proxy::Logger>(0));
+  EXPECT_EQ(guarded.kube_request("a", {0, "/api/v1/namespaces/db/configmaps/x", ""}).status, 404);
+  ASSERT_EQ(services_.requests.size(), 1u);
+  // b has no grants; a may not read secrets; an unknown child may do nothing.
+  KubeResponse r = guarded.kube_request("b", {0, "/api/v1/namespaces/db/configmaps/x", ""});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find(R"("reason":"Forbidden")"), std::string::npos) << r.body;
+  EXPECT_EQ(guarded.kube_request("a", {0, "/api/v1/namespaces/db/secrets/x", ""}).status, 403);
+  EXPECT_EQ(guarded.kube_request("a", {0, "/api/v1/namespaces/db/secrets/x", ""}).status, 403);
+  EXPECT_EQ(guarded.kube_request("nobody", {0, "/api/v1/namespaces/db/configmaps/x", ""}).status,
+            403);
+  EXPECT_EQ(services_.requests.size(), 1u);
+  EXPECT_EQ(guarded.refused(0), 2u);
+  EXPECT_EQ(guarded.refused(1), 1u);
 }
 
 }  // namespace

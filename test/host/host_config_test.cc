@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "host/proxy_watch.h"
-#include "proxy/config_error.h"
+#include "proxy/base/config_error.h"
 
 namespace watchfilter::host {
 namespace {

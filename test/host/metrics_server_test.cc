@@ -8,7 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <thread>
 
-#include "proxy/config_error.h"
+#include "proxy/base/config_error.h"
 
 namespace watchfilter::host {
 namespace {

@@ -62,7 +62,9 @@ TEST(NativeChildTest, PerconaRunsInProcessOnTheSupervisor) {
   ASSERT_EQ(parsed.children[0].watches.size(), 1u);
   EXPECT_EQ(parsed.children[0].watches[0].resource,
             "/apis/example.watchfilter.io/v1/namespaces/shop/clusters");
-  EXPECT_EQ(parsed.children[0].watches[0].filter, "changed(spec) || delta(status.size) >= 1");
+  EXPECT_EQ(parsed.children[0].watches[0].filter,
+            "changed(spec) || delta(status.size) >= 1 || "
+            "outlier(status.latencyMs, 3, 32, \"mean every\")");
 
   auto config = std::make_shared<const HostConfig>(std::move(parsed));
   std::vector<WakeupRequest> wakeups;
@@ -117,7 +119,7 @@ TEST(NativeChildTest, AChildThatSpeaksAnotherAbiIsRefused) {
   entry.abi_version = [] { return std::int32_t{2}; };
   InProcessBackend backend(entry, services);
   HostConfig config;
-  config.children.push_back(ChildSpec{"percona", "(native)", {}, {}, 0});
+  config.children.push_back(ChildSpec{"percona", "(native)", {}, {}, 0, {}});
   proxy::Logger logger(0, stderr);
   EXPECT_THROW(backend.prepare(config, logger), LoadError);
 }

@@ -175,7 +175,9 @@ TEST(RuntimeLoadTest, InvalidModuleIsALoadError) {
   options.max_instances = 2;
   WasmRuntime runtime(options);
   auto bogus = std::filesystem::temp_directory_path() / "watchfilter-bogus.wasm";
-  { std::ofstream(bogus) << "not wasm"; }
+  {
+    std::ofstream(bogus) << "not wasm";
+  }
   EXPECT_THROW(runtime.load_module(bogus), LoadError);
   EXPECT_THROW(runtime.load_module("/nonexistent.wasm"), LoadError);
   std::filesystem::remove(bogus);

@@ -46,6 +46,13 @@ wf::Result reconcile(const wf::Event& event, wf::Client& client) {
     wf::Response p = client.merge_patch(configmaps.path(event.namespace_(), "target"), patch);
     return wf::Result::requeue(std::chrono::milliseconds(r.status * 1000 + p.status));
   }
+  if (action == "secret") {  // asks for what its grants in the children file do not cover
+    wf::Resource secrets{"", "v1", "secrets"};
+    wf::Response r = client.get(secrets, event.object.at_path("data.namespace").as_string(),
+                                event.object.at_path("data.name").as_string());
+    wf::log::warning("secret: HTTP " + std::to_string(r.status) + " " + r.body);
+    return wf::Result::done();
+  }
   if (action == "badpath") {
     return wf::Result::requeue(
         std::chrono::milliseconds(-client.get("https://evil.example/x").status));

@@ -1,0 +1,155 @@
+#include "proxy/kube/status.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <boost/beast/http/field.hpp>
+
+namespace watchfilter::proxy {
+
+namespace http = boost::beast::http;
+
+std::string_view reason_name(StatusReason reason) {
+  switch (reason) {
+    case StatusReason::kBadRequest:
+      return "BadRequest";
+    case StatusReason::kUnauthorized:
+      return "Unauthorized";
+    case StatusReason::kForbidden:
+      return "Forbidden";
+    case StatusReason::kNotFound:
+      return "NotFound";
+    case StatusReason::kMethodNotAllowed:
+      return "MethodNotAllowed";
+    case StatusReason::kRequestEntityTooLarge:
+      return "RequestEntityTooLarge";
+    case StatusReason::kInternalError:
+      return "InternalError";
+    case StatusReason::kServiceUnavailable:
+      return "ServiceUnavailable";
+    case StatusReason::kTimeout:
+      return "Timeout";
+    case StatusReason::kAlreadyExists:
+      return "AlreadyExists";
+    case StatusReason::kUnsupportedMediaType:
+      return "UnsupportedMediaType";
+    case StatusReason::kInvalid:
+      return "Invalid";
+    case StatusReason::kTooManyRequests:
+      return "TooManyRequests";
+  }
+  return "InternalError";
+}
+
+http::status reason_code(StatusReason reason) {
+  switch (reason) {
+    case StatusReason::kBadRequest:
+      return http::status::bad_request;
+    case StatusReason::kUnauthorized:
+      return http::status::unauthorized;
+    case StatusReason::kForbidden:
+      return http::status::forbidden;
+    case StatusReason::kNotFound:
+      return http::status::not_found;
+    case StatusReason::kMethodNotAllowed:
+      return http::status::method_not_allowed;
+    case StatusReason::kRequestEntityTooLarge:
+      return http::status::payload_too_large;
+    case StatusReason::kInternalError:
+      return http::status::internal_server_error;
+    case StatusReason::kServiceUnavailable:
+      return http::status::service_unavailable;
+    case StatusReason::kTimeout:
+      return http::status::gateway_timeout;
+    case StatusReason::kAlreadyExists:
+      return http::status::conflict;
+    case StatusReason::kUnsupportedMediaType:
+      return http::status::unsupported_media_type;
+    case StatusReason::kInvalid:
+      return http::status::unprocessable_entity;
+    case StatusReason::kTooManyRequests:
+      return http::status::too_many_requests;
+  }
+  return http::status::internal_server_error;
+}
+
+std::string status_json(StatusReason reason, std::string_view message,
+                        const StatusDetails* details) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  const std::string_view name = reason_name(reason);
+  w.StartObject();
+  w.Key("kind");
+  w.String("Status");
+  w.Key("apiVersion");
+  w.String("v1");
+  w.Key("metadata");
+  w.StartObject();
+  w.EndObject();
+  w.Key("status");
+  w.String("Failure");
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.Key("reason");
+  w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+  if (details != nullptr) {
+    w.Key("details");
+    w.StartObject();
+    auto field = [&](const char* key, const std::string& value) {
+      if (value.empty()) return;
+      w.Key(key);
+      w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    };
+    field("name", details->name);
+    field("group", details->group);
+    field("kind", details->kind);
+    if (!details->causes.empty()) {
+      w.Key("causes");
+      w.StartArray();
+      for (const StatusCause& cause : details->causes) {
+        w.StartObject();
+        field("reason", cause.reason);
+        field("message", cause.message);
+        field("field", cause.field);
+        w.EndObject();
+      }
+      w.EndArray();
+    }
+    if (details->retry_after_seconds > 0) {
+      w.Key("retryAfterSeconds");
+      w.Int(details->retry_after_seconds);
+    }
+    w.EndObject();
+  }
+  w.Key("code");
+  w.Int(static_cast<int>(reason_code(reason)));
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+http::response<http::string_body> make_json_response(http::status status, std::string body,
+                                                     unsigned http_version, bool keep_alive) {
+  http::response<http::string_body> res{status, http_version};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-cache, private");
+  res.body() = std::move(body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+http::response<http::string_body> make_status_response(StatusReason reason,
+                                                       std::string_view message,
+                                                       unsigned http_version, bool keep_alive,
+                                                       StatusCounters& counters,
+                                                       const StatusDetails* details) {
+  counters.increment(reason);
+  auto res = make_json_response(reason_code(reason), status_json(reason, message, details),
+                                http_version, keep_alive);
+  if (details != nullptr && details->retry_after_seconds > 0) {
+    res.set(http::field::retry_after, std::to_string(details->retry_after_seconds));
+  }
+  return res;
+}
+
+}  // namespace watchfilter::proxy

@@ -1,0 +1,310 @@
+#include "proxy/wakeup/wakeup_service.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/http/field.hpp>
+
+#include "proxy/base/dns_names.h"
+#include "proxy/kube/url_query.h"
+#include "proxy/wakeup/wakeup_create.h"
+
+namespace watchfilter::proxy {
+
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+constexpr std::string_view kVersionPath = "/apis/stream.watchfilter.io/v1alpha1/";
+constexpr std::string_view kAllow = "GET, POST, DELETE";
+// kube-apiserver retries a taken generated name (RetryGenerateName) this often.
+constexpr int kNameRetries = 7;
+
+// `wakeups "x" not found`-style Status details: kube-apiserver names the resource there.
+StatusDetails resource_details(const std::string& name) {
+  StatusDetails d;
+  d.name = name;
+  d.group = "stream.watchfilter.io";
+  d.kind = "wakeups";
+  return d;
+}
+
+}  // namespace
+
+std::optional<WakeupPath> parse_wakeup_path(std::string_view path) {
+  if (!path.starts_with(kVersionPath)) return std::nullopt;
+  std::string_view rest = path.substr(kVersionPath.size());
+  std::vector<std::string_view> parts;
+  while (!rest.empty()) {
+    auto slash = rest.find('/');
+    parts.push_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+    if (rest.empty()) return std::nullopt;  // a trailing '/': no such path upstream either
+  }
+  for (auto p : parts) {
+    if (p.empty()) return std::nullopt;
+  }
+  if (parts.size() == 1 && parts[0] == "wakeups") return WakeupPath{};
+  if ((parts.size() == 3 || parts.size() == 4) && parts[0] == "namespaces" &&
+      parts[2] == "wakeups") {
+    return WakeupPath{std::string(parts[1]), parts.size() == 4 ? std::string(parts[3]) : ""};
+  }
+  return std::nullopt;
+}
+
+WakeupService::WakeupService(std::shared_ptr<WakeupRegistry> registry,
+                             std::shared_ptr<StatusCounters> counters,
+                             std::shared_ptr<Metrics> metrics, Clock clock, std::uint64_t seed)
+    : registry_(std::move(registry)),
+      counters_(std::move(counters)),
+      metrics_(std::move(metrics)),
+      clock_(std::move(clock)),
+      random_(seed) {}
+
+std::uint64_t WakeupService::random() {
+  std::lock_guard lock(random_mutex_);
+  return random_();
+}
+
+void WakeupService::handle(const Request& request, const WakeupPath& path, const UserInfo& caller,
+                           net::any_io_executor executor, std::function<void(Response)> done) {
+  const unsigned version = request.version();
+  const bool keep_alive = request.keep_alive();
+  auto reply = [&](Response res) {
+    net::dispatch(executor, [done = std::move(done), res = std::move(res)]() mutable {
+      done(std::move(res));
+    });
+  };
+  auto status = [&](StatusReason reason, const std::string& message,
+                    const StatusDetails* details = nullptr) {
+    return make_status_response(reason, message, version, keep_alive, *counters_, details);
+  };
+  auto not_loaded = [&] {
+    return status(StatusReason::kServiceUnavailable,
+                  "wake-ups are not available yet: " + registry_->not_loaded_reason());
+  };
+  auto not_found = [&](const std::string& name) {
+    const StatusDetails d = resource_details(name);
+    return status(StatusReason::kNotFound,
+                  "wakeups.stream.watchfilter.io \"" + name + "\" not found", &d);
+  };
+  auto method_not_allowed = [&](const std::string& why) {
+    Response res = status(StatusReason::kMethodNotAllowed, why);
+    res.set(http::field::allow, kAllow);
+    return res;
+  };
+
+  const auto method = request.method();
+  const std::string_view target = request.target();
+  const auto q = target.find('?');
+  std::vector<QueryParam> params;
+  if (q != std::string_view::npos) params = parse_query(target.substr(q + 1));
+  if (!path.namespace_name.empty() && !is_dns_label(path.namespace_name)) {
+    const StatusDetails d{path.namespace_name, "", "namespaces"};
+    return reply(status(StatusReason::kNotFound,
+                        "namespaces \"" + path.namespace_name + "\" not found", &d));
+  }
+
+  if (method == http::verb::get || method == http::verb::head) {
+    if (path.name.empty()) {
+      const std::string* watch = find_param(params, "watch");
+      if (watch != nullptr && (*watch == "true" || *watch == "1")) {
+        return reply(
+            method_not_allowed("wakeups cannot be watched: they are delivered on the "
+                               "watcher's own stream"));
+      }
+      auto items = registry_->list(path.namespace_name);
+      if (!items) return reply(not_loaded());
+      return reply(
+          make_json_response(http::status::ok, wakeup_list_json(*items), version, keep_alive));
+    }
+    if (!registry_->not_loaded_reason().empty()) return reply(not_loaded());
+    auto object = registry_->get(path.namespace_name, path.name);
+    if (!object) return reply(not_found(path.name));
+    return reply(make_json_response(http::status::ok, wakeup_json(*object), version, keep_alive));
+  }
+
+  if (method == http::verb::post) {
+    if (path.namespace_name.empty() || !path.name.empty()) {
+      return reply(method_not_allowed(
+          "wakeups are created with a POST to "
+          "/apis/stream.watchfilter.io/v1alpha1/namespaces/<namespace>/wakeups"));
+    }
+    return create(request, path, caller, std::move(executor), std::move(done));
+  }
+
+  if (method == http::verb::delete_) {
+    if (path.name.empty()) {
+      return reply(method_not_allowed("wakeups are deleted one at a time, by name"));
+    }
+    registry_->remove(
+        path.namespace_name, path.name,
+        [counters = counters_, version, keep_alive, name = path.name, executor,
+         done = std::move(done)](WakeupRegistry::Answer answer,
+                                 std::optional<WakeupObject> removed) mutable {
+          Response res;
+          const StatusDetails d = resource_details(name);
+          switch (answer.outcome) {
+            case WakeupRegistry::Outcome::kDone:
+              res =
+                  make_json_response(http::status::ok, wakeup_json(*removed), version, keep_alive);
+              break;
+            case WakeupRegistry::Outcome::kNotFound:
+              res = make_status_response(StatusReason::kNotFound,
+                                         "wakeups.stream.watchfilter.io \"" + name + "\" not found",
+                                         version, keep_alive, *counters, &d);
+              break;
+            default:
+              res = make_status_response(StatusReason::kServiceUnavailable,
+                                         "the wake-up could not be deleted: " + answer.message,
+                                         version, keep_alive, *counters);
+          }
+          net::dispatch(executor, [done = std::move(done), res = std::move(res)]() mutable {
+            done(std::move(res));
+          });
+        });
+    return;
+  }
+
+  return reply(method_not_allowed("method " + std::string(request.method_string()) +
+                                  " is not supported on wakeups"));
+}
+
+void WakeupService::create(const Request& request, const WakeupPath& path, const UserInfo& caller,
+                           net::any_io_executor executor, std::function<void(Response)> done) {
+  const unsigned version = request.version();
+  const bool keep_alive = request.keep_alive();
+  std::vector<QueryParam> params;
+  if (auto q = request.target().find('?'); q != std::string_view::npos) {
+    params = parse_query(request.target().substr(q + 1));
+  }
+  auto reply = [&](Response res) {
+    net::dispatch(executor, [done = std::move(done), res = std::move(res)]() mutable {
+      done(std::move(res));
+    });
+  };
+  bool dry_run = false;
+  if (const std::string* v = find_param(params, "dryRun")) {
+    if (*v != "All" && !v->empty()) {
+      return reply(make_status_response(
+          StatusReason::kBadRequest,
+          "dryRun: Unsupported value: \"" + *v + "\": supported values: \"All\"", version,
+          keep_alive, *counters_));
+    }
+    dry_run = *v == "All";
+  }
+  const std::string* validation = find_param(params, "fieldValidation");
+
+  WakeupCreateInput input;
+  auto content_type = request.find(http::field::content_type);
+  if (content_type != request.end()) input.content_type = content_type->value();
+  input.body = request.body();
+  input.namespace_name = path.namespace_name;
+  input.strict = validation != nullptr && *validation == "Strict";
+  input.now = clock_();
+  input.uid = random_uid([this] { return random(); });
+  input.username = owner_of(caller);
+  bool generated = false;
+  input.generate_name = [this, &generated](std::string_view prefix) {
+    generated = true;
+    return generate_wakeup_name(prefix, [this] { return random(); });
+  };
+  auto parsed = parse_wakeup_create(input);
+  if (auto* error = std::get_if<WakeupCreateError>(&parsed)) {
+    const StatusDetails* details =
+        error->details.kind.empty() && error->details.name.empty() ? nullptr : &error->details;
+    return reply(make_status_response(error->reason, error->message, version, keep_alive,
+                                      *counters_, details));
+  }
+  auto& created = std::get<WakeupCreated>(parsed);
+  Creation creation;
+  creation.object = std::move(created.object);
+  creation.name_generated = generated;
+  creation.retries_left = generated ? kNameRetries : 0;
+  const bool ignore = validation != nullptr && *validation == "Ignore";
+  if (!ignore) {
+    for (const auto& field : created.unknown_fields) {
+      creation.warnings.push_back("299 - \"unknown field \\\"" + field + "\\\"\"");
+    }
+  }
+  creation.version = version;
+  creation.keep_alive = keep_alive;
+  if (dry_run) {
+    Response res = make_json_response(http::status::created, wakeup_json(creation.object), version,
+                                      keep_alive);
+    for (const auto& w : creation.warnings) res.insert(http::field::warning, w);
+    return reply(std::move(res));
+  }
+  store(std::move(creation), std::move(executor), std::move(done));
+}
+
+void WakeupService::store(Creation creation, net::any_io_executor executor,
+                          std::function<void(Response)> done) {
+  WakeupObject object = creation.object;
+  registry_->add(std::move(object), [this, creation = std::move(creation), executor,
+                                     done = std::move(done)](WakeupRegistry::Answer a) mutable {
+    const unsigned version = creation.version;
+    const bool keep_alive = creation.keep_alive;
+    const std::string name = creation.object.wakeup.name;
+    if (a.outcome == WakeupRegistry::Outcome::kExists && creation.retries_left > 0) {
+      --creation.retries_left;
+      creation.object.wakeup.name =
+          generate_wakeup_name(creation.object.generate_name, [this] { return random(); });
+      return store(std::move(creation), std::move(executor), std::move(done));
+    }
+    Response res;
+    const StatusDetails d = resource_details(name);
+    switch (a.outcome) {
+      case WakeupRegistry::Outcome::kDone:
+        res = make_json_response(http::status::created, wakeup_json(creation.object), version,
+                                 keep_alive);
+        for (const auto& w : creation.warnings) res.insert(http::field::warning, w);
+        break;
+      case WakeupRegistry::Outcome::kExists:
+        res = make_status_response(StatusReason::kAlreadyExists,
+                                   "wakeups.stream.watchfilter.io \"" + name +
+                                       "\" already exists (wake-up names are unique across "
+                                       "namespaces)",
+                                   version, keep_alive, *counters_, &d);
+        break;
+      case WakeupRegistry::Outcome::kFull: {
+        // The cluster's limit: wake-ups are delivered and deleted all the time, so a later retry
+        // can pass.
+        if (metrics_) metrics_->count_refusal(a.limit);
+        StatusDetails retry;
+        retry.retry_after_seconds = 10;
+        res = make_status_response(
+            StatusReason::kTooManyRequests,
+            "too many pending wake-ups: " + a.message + "; retry after some have been delivered",
+            version, keep_alive, *counters_, &retry);
+        break;
+      }
+      case WakeupRegistry::Outcome::kQuota:
+        // The namespace's limit, worded as kube-apiserver's ResourceQuota admission words an
+        // exceeded object count: 403, which clients do not retry on their own.
+        if (metrics_) metrics_->count_refusal(a.limit);
+        res = make_status_response(
+            StatusReason::kForbidden,
+            "wakeups.stream.watchfilter.io \"" + name + "\" is forbidden: exceeded quota: " +
+                a.limit + ", requested: wakeups=1, used: wakeups=" + std::to_string(a.used) +
+                ", limited: wakeups=" + std::to_string(registry_->limits().max_per_namespace),
+            version, keep_alive, *counters_, &d);
+        break;
+      case WakeupRegistry::Outcome::kNotLoaded:
+        res = make_status_response(StatusReason::kServiceUnavailable,
+                                   "wake-ups are not available yet: " + a.message, version,
+                                   keep_alive, *counters_);
+        break;
+      default:
+        res = make_status_response(StatusReason::kServiceUnavailable,
+                                   "the wake-up could not be stored in " +
+                                       registry_->store_description() + ": " + a.message,
+                                   version, keep_alive, *counters_);
+    }
+    net::dispatch(executor, [done = std::move(done), res = std::move(res)]() mutable {
+      done(std::move(res));
+    });
+  });
+}
+
+}  // namespace watchfilter::proxy
