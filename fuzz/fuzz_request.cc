@@ -147,12 +147,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto again = parse_request_target(upstream);
     const auto* u = std::get_if<RequestTarget>(&again);
     check(u != nullptr);
-    check(!u->proxy_prefix && !u->own_group);
-    // A doubled view or proxy prefix followed by /views re-parses as a view: the one kind of
-    // target whose forward would be read differently, so it must be marked (the chain refuses
-    // it, handler_chain.cc and handler_chain_views.cc) and is not forwarded.
+    // A doubled view or proxy prefix followed by /views re-parses as a view (whose rest may be
+    // anything, our own group included): the one kind of target whose forward would be read
+    // differently, so it must be marked (the chain refuses it, handler_chain.cc and
+    // handler_chain_views.cc) and is not forwarded.
     check(u->under_view == t->nested_view);
     if (t->nested_view) return 0;
+    check(!u->proxy_prefix && !u->own_group);
     check(u->upstream_path == t->upstream_path);
     check(same_params(u->params, t->params));
     check(u->query_issues.dropped.empty() && !u->query_issues.too_many);
