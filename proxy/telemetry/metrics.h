@@ -129,6 +129,12 @@ class Metrics {
                                                const std::string& watcher_id,
                                                const std::string& filter);
 
+  // Entries kept for stream series, live or not yet swept: what the map costs in memory.
+  std::size_t series_entries() const {
+    std::lock_guard lock(mutex_);
+    return series_.size();
+  }
+
   void count_pass_through_refusal(PassThroughRefusal reason) {
     pass_through_refusals_[static_cast<std::size_t>(reason)].fetch_add(1,
                                                                        std::memory_order_relaxed);
@@ -161,6 +167,8 @@ class Metrics {
   std::map<std::string, std::uint64_t, std::less<>> refusals_;
   // (user, watcher id, filter) -> series
   std::map<std::tuple<std::string, std::string, std::string>, std::weak_ptr<StreamMetrics>> series_;
+  static constexpr std::size_t kFirstSweep = 64;
+  std::size_t sweep_at_ = kFirstSweep;  // series_'s size at which expired entries are next dropped
   std::array<std::atomic<std::uint64_t>, kPassThroughRefusalCount> pass_through_refusals_{};
   std::array<std::atomic<std::uint64_t>, kViewRouteCount> view_requests_{};
   std::array<std::atomic<std::uint64_t>, kViewRefusalCount> view_refusals_{};

@@ -64,6 +64,24 @@ TEST(MetricsTest, SeriesBelongToTheirUser) {
   EXPECT_EQ(c1.get(), c2.get());
 }
 
+// Streams come and go by the thousand (a named watcher per reconnect, one user per pod): the
+// entries of gone streams are dropped in sweeps that cost O(1) per new stream amortized, and a
+// live series survives every sweep.
+TEST(MetricsTest, GoneSeriesAreForgotten) {
+  Metrics m;
+  auto kept = m.stream_series("alice", "w", "true");
+  kept->delivered = 7;
+  for (int i = 0; i < 10'000; ++i) {
+    m.stream_series("user-" + std::to_string(i), "", "true");  // dropped at once
+    ASSERT_LE(m.series_entries(), 2u * 1 + 64u) << "after " << i + 1 << " streams";
+  }
+  auto again = m.stream_series("alice", "w", "true");
+  EXPECT_EQ(again.get(), kept.get());
+  EXPECT_EQ(again->delivered.load(), 7u);
+  const std::string text = m.render(nullptr);
+  EXPECT_EQ(text.find("user-9999"), std::string::npos);
+}
+
 // A filter may be as long as a query allows (a megabyte); its label is not: /metrics of a
 // thousand such streams stays small, and two long filters that differ only at the end keep two
 // labels.
