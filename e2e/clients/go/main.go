@@ -257,7 +257,7 @@ func runInformer(ctx context.Context, cfg *rest.Config, namespace, labelSelector
 		data, _ := json.Marshal(c.Data)
 		emit("%s %s %s v1.ConfigMap data=%s", typ, c.Name, c.ResourceVersion, data)
 	}
-	_, err = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { counts.adds.Add(1); show("ADDED", o) },
 		UpdateFunc: func(_, o any) { counts.updates.Add(1); show("MODIFIED", o) },
 		DeleteFunc: func(o any) { counts.deletes.Add(1); show("DELETED", o) },
@@ -266,7 +266,9 @@ func runInformer(ctx context.Context, cfg *rest.Config, namespace, labelSelector
 		fail(err)
 	}
 	factory.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+	// The handler's registration, not the informer: synced once the handler has been called
+	// for every object of the initial list.
+	if !cache.WaitForCacheSync(ctx.Done(), reg.HasSynced) {
 		fail(fmt.Errorf("informer did not sync"))
 	}
 	emit("SYNCED %d", len(inf.GetStore().ListKeys()))
