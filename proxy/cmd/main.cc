@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <string_view>
 #include <thread>
@@ -34,6 +35,15 @@ using namespace watchfilter::proxy;
 
 // How long in-flight requests get to finish after SIGINT/SIGTERM before the loop is stopped.
 constexpr auto kShutdownGrace = std::chrono::seconds(10);
+
+// A part of the proxy that runs until shutdown. run() starts its parts in the order of one list
+// and stops them in the reverse order, so that what a part relies on is up before it starts and
+// still up while it stops.
+struct Part {
+  const char* name;
+  std::function<void()> start;  // empty: the part runs once built
+  std::function<void()> stop;
+};
 
 UpstreamConfig load_upstream(const ProxyFlags& flags) {
   if (!flags.kubeconfig.empty()) return load_kubeconfig(flags.kubeconfig, flags.context);
@@ -167,12 +177,28 @@ int run(const ProxyFlags& flags) {
       "only with the caller's own bearer token");
 
   auto probe = std::make_shared<ReadinessProbe>(net::make_strand(ioc), context->upstream, health);
-  authn_config->start();
-  probe->start();
-  wakeups->start();
-  catalog->start();
-  status_writer->start();
-  server.start();
+  // Each start() and stop() hands its work to the part's own strand, so on more than one
+  // thread they overlap; the order is the order in which they are asked, which is what a part
+  // that uses another needs (the server last up and first down).
+  const std::vector<Part> parts = {
+      {"authentication config", [&] { authn_config->start(); }, [&] { authn_config->stop(); }},
+      {"readiness probe", [&] { probe->start(); }, [&] { probe->stop(); }},
+      {"wake-ups", [&] { wakeups->start(); }, [&] { wakeups->stop(); }},
+      {"WatchFilter catalog", [&] { catalog->start(); }, [&] { catalog->stop(); }},
+      // Its stop makes a last status write of the catalog's WatchFilters.
+      {"WatchFilter status writer", [&] { status_writer->start(); },
+       [&] { status_writer->stop(); }},
+      // Its stop ends the streams (each after a last BOOKMARK) and closes the informers'
+      // upstream watches.
+      {"filtered service", nullptr, [&] { context->filtered->stop(); }},
+      // Accepts only once the rest is up; stops accepting (and shuts the sessions down) first.
+      {"server", [&] { server.start(); }, [&] { server.stop(); }},
+  };
+  for (const auto& part : parts) {
+    if (!part.start) continue;
+    if (logger->v(1)) logger->info(std::string("starting ") + part.name);
+    part.start();
+  }
 
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   net::steady_timer drain_timer(ioc);
@@ -197,15 +223,11 @@ int run(const ProxyFlags& flags) {
     if (ec) return;
     logger->info("received signal " + std::to_string(signo) +
                  ": not ready, stop accepting, closing streams");
-    health->begin_shutdown();
-    probe->stop();
-    authn_config->stop();
-    wakeups->stop();
-    server.stop();
-    // Streams end with a last BOOKMARK; informers close their upstream watches.
-    context->filtered->stop();
-    status_writer->stop();  // a last status write
-    catalog->stop();
+    health->begin_shutdown();  // before anything stops: /readyz fails from now on
+    for (auto part = parts.rbegin(); part != parts.rend(); ++part) {
+      if (logger->v(1)) logger->info(std::string("stopping ") + part->name);
+      part->stop();
+    }
     deadline = std::chrono::steady_clock::now() + kShutdownGrace;
     net::post(control, wait_drained);
   });

@@ -2,6 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <cassert>
 #include <cstdio>
 #include <random>
 
@@ -62,10 +63,62 @@ Informer::Informer(net::any_io_executor strand, std::shared_ptr<UpstreamClient> 
 
 Informer::~Informer() { metrics_->informers.fetch_sub(1); }
 
+const char* Informer::name(State state) {
+  switch (state) {
+    case State::kIdle:
+      return "idle";
+    case State::kListing:
+      return "listing";
+    case State::kListFailed:
+      return "list-failed";
+    case State::kRelisting:
+      return "relisting";
+    case State::kOpeningWatch:
+      return "opening-watch";
+    case State::kWatching:
+      return "watching";
+    case State::kStopped:
+      return "stopped";
+  }
+  return "?";
+}
+
+bool Informer::can_enter(State from, State to) {
+  switch (to) {
+    case State::kIdle:
+      return false;
+    case State::kListing:
+      return from == State::kIdle || from == State::kListFailed;
+    case State::kListFailed:
+      return from == State::kListing;
+    case State::kRelisting:
+      return from == State::kOpeningWatch || from == State::kWatching;
+    case State::kOpeningWatch:
+      return from == State::kListing || from == State::kRelisting || from == State::kWatching;
+    case State::kWatching:
+      return from == State::kOpeningWatch;
+    case State::kStopped:
+      return from != State::kStopped;
+  }
+  return false;
+}
+
+void Informer::enter(State next) {
+  if (!can_enter(state_, next)) {
+    logger_->error("informer " + key_.to_string() + ": impossible transition from " + name(state_) +
+                   " to " + name(next));
+    assert(!"impossible Informer state transition");
+  } else if (logger_->v(3)) {
+    logger_->info("informer " + key_.to_string() + ": " + name(state_) + " -> " + name(next));
+  }
+  state_ = next;
+}
+
 void Informer::start() {
   net::dispatch(strand_, [self = shared_from_this()] {
+    if (self->stopped()) return;  // a stop() that came first wins
     if (self->logger_->v(1)) self->logger_->info("informer " + self->key_.to_string() + ": start");
-    self->listing_ = true;
+    self->enter(State::kListing);
     self->do_list({});
     self->schedule_tick();
     if (self->options_.core.wakeups) {
@@ -76,7 +129,7 @@ void Informer::start() {
 
 void Informer::wakeup_added(const Wakeup& wakeup) {
   net::post(strand_, [self = shared_from_this(), wakeup] {
-    if (self->stopped_) return;
+    if (self->stopped()) return;
     self->core_.offer_wakeup(wakeup, CoreTime::current());
     self->arm_due();
   });
@@ -89,7 +142,7 @@ void Informer::wake_owner(std::weak_ptr<StreamEndpoint> endpoint, std::string ow
                       owner_key = std::move(owner_key), owner_uid = std::move(owner_uid),
                       annotation = std::move(owned_annotation_json)]() mutable {
     auto stream = endpoint.lock();
-    if (self->stopped_ || !stream) return;
+    if (self->stopped() || !stream) return;
     self->core_.wake_owner(stream.get(), owner_key, owner_uid, std::move(annotation),
                            CoreTime::current());
     self->arm_due();  // a debounced owner event is held
@@ -103,14 +156,14 @@ void Informer::read_cache(std::function<void(const ObjectCache&)> reader) {
 }
 
 void Informer::arm_due() {
-  if (stopped_) return;
+  if (stopped()) return;
   const auto due = core_.next_due();
   if (!due || (due_armed_ && *due_armed_ <= *due)) return;
   due_armed_ = due;
   const std::uint64_t generation = ++due_generation_;
   due_timer_.expires_at(*due);
   due_timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
-    if (ec || self->stopped_ || generation != self->due_generation_) return;
+    if (ec || self->stopped() || generation != self->due_generation_) return;
     self->due_armed_.reset();
     self->core_.run_due(CoreTime::current());
     self->arm_due();
@@ -119,8 +172,9 @@ void Informer::arm_due() {
 
 void Informer::stop() {
   net::dispatch(strand_, [self = shared_from_this()] {
-    if (self->stopped_) return;
-    self->stopped_ = true;
+    if (self->stopped()) return;
+    const bool watching = self->state_ == State::kWatching;
+    self->enter(State::kStopped);
     if (self->logger_->v(1)) self->logger_->info("informer " + self->key_.to_string() + ": stop");
     self->retry_timer_.cancel();
     self->tick_timer_.cancel();
@@ -128,10 +182,7 @@ void Informer::stop() {
     if (self->upstream_) self->upstream_->close();
     // The read handler returns at once once stopped, without watch_ended(): the gauge must
     // drop here, or every informer that lingered out would count as an open watch forever.
-    if (self->watch_open_) {
-      self->watch_open_ = false;
-      self->metrics_->upstream_watches.fetch_sub(1);
-    }
+    if (watching) self->metrics_->upstream_watches.fetch_sub(1);
     self->core_.end_all(EndCause::kShutdown);
     for (auto& waiter : std::exchange(self->sync_waiters_, {})) {
       waiter(SyncFailure{503, status_json(StatusReason::kServiceUnavailable,
@@ -142,16 +193,15 @@ void Informer::stop() {
 
 void Informer::when_synced(std::function<void(std::optional<SyncFailure>)> handler) {
   net::dispatch(strand_, [self = shared_from_this(), handler = std::move(handler)]() mutable {
-    if (self->stopped_) {
+    if (self->stopped()) {
       return handler(SyncFailure{503, status_json(StatusReason::kServiceUnavailable,
                                                   "watchfilter-proxy is shutting down")});
     }
-    if (self->synced_) return handler(std::nullopt);
+    if (self->synced()) return handler(std::nullopt);
     self->sync_waiters_.push_back(std::move(handler));
-    if (self->list_failed_ && !self->listing_) {
+    if (self->state_ == State::kListFailed) {
       // The last attempt failed; this client's request is the reason to try again.
-      self->list_failed_ = false;
-      self->listing_ = true;
+      self->enter(State::kListing);
       self->do_list({});
     }
   });
@@ -161,7 +211,7 @@ void Informer::attach(std::shared_ptr<const WatchRequest> request,
                       std::shared_ptr<StreamEndpoint> endpoint) {
   net::dispatch(strand_, [self = shared_from_this(), request = std::move(request),
                           endpoint = std::move(endpoint)]() mutable {
-    if (self->stopped_ || !self->synced_) return endpoint->end(EndCause::kShutdown, nullptr);
+    if (self->stopped() || !self->synced()) return endpoint->end(EndCause::kShutdown, nullptr);
     self->core_.attach(*request, std::move(endpoint), CoreTime::current());
     self->arm_due();
   });
@@ -195,7 +245,7 @@ std::string Informer::list_target(const std::string& continue_token) const {
 }
 
 void Informer::do_list(std::string continue_token) {
-  if (stopped_) return;
+  if (stopped()) return;
   if (continue_token.empty()) list_items_.clear();
   fetch_upstream(
       *client_, strand_, list_target(continue_token), options_.list_body_limit,
@@ -205,7 +255,7 @@ void Informer::do_list(std::string continue_token) {
 
 void Informer::on_list_page(FetchResult result) {
   upstream_.reset();
-  if (stopped_) return;
+  if (stopped()) return;
   if (result.ec) {
     return list_failed(503,
                        status_json(StatusReason::kServiceUnavailable,
@@ -236,10 +286,10 @@ void Informer::on_list_page(FetchResult result) {
   auto listed = core_.to_listed(list_items_);
   list_items_.clear();
   list_items_.shrink_to_fit();
-  listing_ = false;
-  if (!synced_) {
+  if (!synced()) {
     core_.load(listed, list_rv_);
-    synced_ = true;
+    // Before the waiters run: one may attach (inline, on this strand) and must find it synced.
+    enter(State::kOpeningWatch);
     if (logger_->v(1)) {
       logger_->info("informer " + key_.to_string() + ": listed " + std::to_string(listed.size()) +
                     " objects at resourceVersion " + std::to_string(list_rv_));
@@ -249,6 +299,7 @@ void Informer::on_list_page(FetchResult result) {
     metrics_->informer_relists.fetch_add(1, std::memory_order_relaxed);
     const std::size_t changes = core_.relist(listed, list_rv_, CoreTime::current());
     arm_due();
+    enter(State::kOpeningWatch);
     logger_->info("informer " + key_.to_string() + ": relisted " + std::to_string(listed.size()) +
                   " objects at resourceVersion " + std::to_string(list_rv_) + ", " +
                   std::to_string(changes) + " differences sent to streams");
@@ -258,18 +309,17 @@ void Informer::on_list_page(FetchResult result) {
 
 void Informer::list_failed(unsigned status, std::string body, const std::string& why) {
   logger_->warning("informer " + key_.to_string() + ": LIST failed: " + why);
-  if (!synced_) {
+  if (!synced()) {
     // Clients waiting for the first list get the failure now; the next one retries.
-    listing_ = false;
-    list_failed_ = true;
+    enter(State::kListFailed);
     for (auto& waiter : std::exchange(sync_waiters_, {})) waiter(SyncFailure{status, body});
     return;
   }
-  retry_after_backoff(true);
+  retry_after_backoff(true);  // still kRelisting: the cache it has keeps serving
 }
 
 void Informer::do_watch() {
-  if (stopped_) return;
+  if (stopped()) return;
   std::string target = ResourcePath{key_.gvr, key_.namespace_name, {}, false}.collection_path();
   // A bounded upstream timeout (like client-go's reflector, 5-10 min) rotates the connection
   // now and then; the watch resumes from the newest resourceVersion without a gap.
@@ -286,7 +336,7 @@ void Informer::do_watch() {
 }
 
 void Informer::on_watch_open(error_code ec, const std::string& step) {
-  if (stopped_) return;
+  if (stopped()) return;
   if (ec) {
     logger_->warning("informer " + key_.to_string() + ": WATCH failed: " + step + ": " +
                      ec.message());
@@ -300,14 +350,14 @@ void Informer::on_watch_open(error_code ec, const std::string& step) {
     if (status == 410) {
       logger_->info("informer " + key_.to_string() + ": WATCH from resourceVersion " +
                     std::to_string(core_.resource_version()) + " is too old (410): relisting");
-      listing_ = true;
+      enter(State::kRelisting);
       return do_list({});
     }
     logger_->warning("informer " + key_.to_string() + ": WATCH returned HTTP " +
                      std::to_string(status));
     return retry_after_backoff(false);
   }
-  watch_open_ = true;
+  enter(State::kWatching);
   metrics_->upstream_watches.fetch_add(1);
   metrics_->upstream_watch_starts.fetch_add(1);
   do_watch_read();
@@ -321,7 +371,7 @@ void Informer::do_watch_read() {
 }
 
 void Informer::on_watch_read(error_code ec, std::size_t n) {
-  if (stopped_) return;
+  if (stopped()) return;
   if (ec) return watch_ended(false, false);
   bool expired = false;
   bool failed = false;
@@ -360,15 +410,14 @@ void Informer::on_watch_read(error_code ec, std::size_t n) {
 void Informer::watch_ended(bool clean, bool expired) {
   if (upstream_) upstream_->close();
   upstream_.reset();
-  if (watch_open_) {
-    watch_open_ = false;
-    metrics_->upstream_watches.fetch_sub(1);
-  }
-  if (stopped_) return;
+  // Not after stop(): that left kWatching, and lowered the gauge, itself.
+  if (state_ == State::kWatching) metrics_->upstream_watches.fetch_sub(1);
+  if (stopped()) return;
   if (expired) {
-    listing_ = true;
+    enter(State::kRelisting);
     return do_list({});
   }
+  enter(State::kOpeningWatch);
   if (clean) {
     if (logger_->v(2)) logger_->info("informer " + key_.to_string() + ": watch ended; resuming");
     backoff_.reset();
@@ -382,9 +431,8 @@ void Informer::retry_after_backoff(bool relist) {
   const auto delay = backoff_.next();
   retry_timer_.expires_after(delay);
   retry_timer_.async_wait([self = shared_from_this(), relist](error_code ec) {
-    if (ec || self->stopped_) return;
+    if (ec || self->stopped()) return;
     if (relist) {
-      self->listing_ = true;
       self->do_list({});
     } else {
       self->do_watch();
@@ -395,7 +443,7 @@ void Informer::retry_after_backoff(bool relist) {
 void Informer::schedule_tick() {
   tick_timer_.expires_after(options_.tick);
   tick_timer_.async_wait([self = shared_from_this()](error_code ec) {
-    if (ec || self->stopped_) return;
+    if (ec || self->stopped()) return;
     self->core_.tick(CoreTime::current());
     self->arm_due();
     self->schedule_tick();

@@ -97,6 +97,41 @@ class Informer : public std::enable_shared_from_this<Informer>, public WakeupTar
   const ResourceInfo& info() const { return info_; }
 
  private:
+  // The informer's phase, on its strand. Every phase answers "what is the informer waiting
+  // for"; the transitions the code makes are the ones allowed in informer.cc's can_enter():
+  //
+  //   kIdle --start()--> kListing --first LIST in--> kOpeningWatch --200--> kWatching
+  //   kListing --LIST failed--> kListFailed --when_synced()--> kListing
+  //   kOpeningWatch --failed--> kOpeningWatch (after a backoff) --410--> kRelisting
+  //   kWatching --ended--> kOpeningWatch (at once when clean, else after a backoff)
+  //   kWatching --expired (410)--> kRelisting --LIST in--> kOpeningWatch
+  //   kRelisting --LIST failed--> kRelisting (after a backoff)
+  //   any but kStopped --stop()--> kStopped
+  //
+  // "Synced" (the cache holds a LIST) is not a separate fact: it is true exactly in the phases
+  // after the first LIST (kRelisting, kOpeningWatch, kWatching), which never lead back to the
+  // ones before it (a failed relist retries; only a first LIST fails to kListFailed). Once
+  // stopped it no longer matters: every caller asks about kStopped first.
+  enum class State {
+    kIdle,          // constructed; start() has not run
+    kListing,       // the first LIST (all its pages) is in flight; no cache yet
+    kListFailed,    // the first LIST failed; the next when_synced() tries again (no timer)
+    kRelisting,     // a LIST to replace the cache is in flight or waits out a backoff
+    kOpeningWatch,  // the WATCH request is in flight or waits out a backoff
+    kWatching,      // the upstream watch is open (counted in upstream_watches)
+    kStopped,       // stop() ran: nothing more is asked of upstream
+  };
+  static const char* name(State state);
+  static bool can_enter(State from, State to);
+  // The one place state_ changes. A transition can_enter() does not allow is a bug: an assert
+  // in debug builds, an error line (and the transition made all the same) in release builds.
+  void enter(State next);
+  bool stopped() const { return state_ == State::kStopped; }
+  bool synced() const {
+    return state_ == State::kRelisting || state_ == State::kOpeningWatch ||
+           state_ == State::kWatching;
+  }
+
   void do_list(std::string continue_token);
   void on_list_page(FetchResult result);
   void list_failed(unsigned status, std::string body, const std::string& why);
@@ -128,16 +163,12 @@ class Informer : public std::enable_shared_from_this<Informer>, public WakeupTar
   std::optional<std::chrono::steady_clock::time_point> due_armed_;
   std::uint64_t due_generation_ = 0;  // a re-armed timer's cancelled wait is not a firing
 
-  bool stopped_ = false;
-  bool synced_ = false;
-  bool listing_ = false;
-  bool list_failed_ = false;
+  State state_ = State::kIdle;
   std::vector<std::function<void(std::optional<SyncFailure>)>> sync_waiters_;
   std::vector<std::string> list_items_;
   std::uint64_t list_rv_ = 0;
 
   std::shared_ptr<UpstreamStream> upstream_;
-  bool watch_open_ = false;
   LineSplitter lines_;
   std::array<char, 64 * 1024> read_buffer_{};
 };

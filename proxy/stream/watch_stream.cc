@@ -5,6 +5,7 @@
 #include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cassert>
 #include <random>
 
 #include "proxy/kube/watch_events.h"
@@ -45,10 +46,29 @@ WatchStream::~WatchStream() {
   if (gauge_ != 0) series_->queue_bytes.fetch_sub(gauge_);
 }
 
+bool WatchStream::can_enter(State from, State to) {
+  switch (to) {
+    case State::kCreated:
+      return false;
+    case State::kStreaming:
+      return from == State::kCreated;
+    case State::kEnding:
+      return from == State::kStreaming;
+    case State::kFinished:
+      return from != State::kFinished;
+  }
+  return false;
+}
+
+void WatchStream::enter(State next) {
+  assert(can_enter(state_, next) && "impossible WatchStream state transition");
+  state_ = next;
+}
+
 void WatchStream::start(std::shared_ptr<informer::InformerLease> lease) {
   lease_ = std::move(lease);
+  enter(State::kStreaming);
   metrics_->streams.fetch_add(1);
-  counted_ = true;
 
   header_.emplace(http::status::ok, http_version_);
   header_->set(http::field::content_type, "application/json");
@@ -57,6 +77,7 @@ void WatchStream::start(std::shared_ptr<informer::InformerLease> lease) {
   header_->chunked(true);
   serializer_.emplace(*header_);
   beast::get_lowest_layer(socket_).expires_after(options_.write_timeout);
+  writing_ = true;
   http::async_write_header(
       socket_, *serializer_,
       [self = shared_from_this()](error_code ec, std::size_t) { self->on_header_written(ec); });
@@ -78,7 +99,7 @@ void WatchStream::start(std::shared_ptr<informer::InformerLease> lease) {
 }
 
 void WatchStream::hold(std::shared_ptr<void> companion) {
-  if (ending_ || finished_) return;
+  if (ended()) return;
   companions_.push_back(std::move(companion));
 }
 
@@ -106,7 +127,7 @@ void WatchStream::end(EndCause cause, std::shared_ptr<const std::string> final_l
 
 void WatchStream::on_deliver(std::vector<informer::OutEvent> events,
                              std::uint64_t evaluated_through, bool catch_up) {
-  if (ending_ || finished_) return;
+  if (ended()) return;
   for (auto& e : events) {
     bookmarks_.sent_event(e.rv);
     if (catch_up) {
@@ -154,7 +175,7 @@ void WatchStream::arm_bookmark_timer() {
   if (!due) return;
   bookmark_timer_.expires_at(*due);
   bookmark_timer_.async_wait([self = shared_from_this()](error_code ec) {
-    if (ec || self->ending_ || self->finished_) return;
+    if (ec || self->ended()) return;
     if (auto rv = self->bookmarks_.take_due(std::chrono::steady_clock::now())) {
       self->queue_.push({*rv, std::make_shared<const std::string>(bookmark_line(
                                   self->info_.kind, self->info_.gvr.group_version(), *rv))});
@@ -165,19 +186,19 @@ void WatchStream::arm_bookmark_timer() {
 }
 
 void WatchStream::on_header_written(error_code ec) {
-  if (finished_) return;
+  writing_ = false;
+  if (state_ == State::kFinished) return;
   if (ec) {
     cause_ = EndCause::kClientGone;
     return finish(false);
   }
-  header_written_ = true;
   do_write();
 }
 
 void WatchStream::do_write() {
-  if (!header_written_ || writing_ || finished_) return;
+  if (writing_ || (state_ != State::kStreaming && state_ != State::kEnding)) return;
   if (!queue_.has_queued()) {
-    if (ending_) write_final();
+    if (state_ == State::kEnding) write_final();
     return;
   }
   in_flight_ = queue_.take(kMaxWriteBytes);
@@ -201,10 +222,10 @@ void WatchStream::on_write(error_code ec, std::size_t bytes) {
   in_flight_.clear();
   queue_.written(bytes);
   update_gauge();
-  if (finished_) return;
+  if (state_ == State::kFinished) return;
   if (ec) {
     // A client that stops reading is cut by the write timeout; one that left, by the error.
-    if (!ending_)
+    if (state_ != State::kEnding)
       cause_ = ec == beast::error::timeout ? EndCause::kSlowClient : EndCause::kClientGone;
     return finish(false);
   }
@@ -212,8 +233,10 @@ void WatchStream::on_write(error_code ec, std::size_t bytes) {
 }
 
 void WatchStream::begin_end(EndCause cause, std::shared_ptr<const std::string> final_line) {
-  if (ending_ || finished_) return;
-  ending_ = true;
+  // Ended already: the first end wins. Not started (kCreated): nothing to end yet, and nothing
+  // can ask, as the session starts a stream as it makes it and events come only after start().
+  if (state_ != State::kStreaming) return;
+  enter(State::kEnding);
   cause_ = cause;
   bookmark_timer_.cancel();
   timeout_timer_.cancel();
@@ -233,9 +256,8 @@ void WatchStream::begin_end(EndCause cause, std::shared_ptr<const std::string> f
 }
 
 void WatchStream::client_gone() {
-  if (finished_) return;
-  if (!ending_) cause_ = EndCause::kClientGone;
-  ending_ = true;
+  if (state_ == State::kFinished) return;
+  if (state_ != State::kEnding) cause_ = EndCause::kClientGone;
   finish(false);
 }
 
@@ -260,15 +282,15 @@ void WatchStream::write_final() {
 
 void WatchStream::on_final_written(error_code ec) {
   writing_ = false;
-  if (finished_) return;
+  if (state_ == State::kFinished) return;
   const bool reusable = !ec && keep_alive_ && cause_ == EndCause::kTimeout;
   finish(reusable);
 }
 
 void WatchStream::finish(bool keep_alive) {
-  if (finished_) return;
-  finished_ = true;
-  ending_ = true;
+  if (state_ == State::kFinished) return;
+  const bool counted = state_ != State::kCreated;  // start() counted it
+  enter(State::kFinished);
   bookmark_timer_.cancel();
   timeout_timer_.cancel();
   if (lease_) {
@@ -276,10 +298,9 @@ void WatchStream::finish(bool keep_alive) {
     lease_.reset();
   }
   companions_.clear();
-  if (counted_) {
+  if (counted) {
     metrics_->streams.fetch_sub(1);
     metrics_->count_disconnect(cause_);
-    counted_ = false;
   }
   queue_.clear_queued();
   update_gauge();

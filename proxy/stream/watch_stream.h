@@ -69,6 +69,30 @@ class WatchStream : public informer::StreamEndpoint,
   std::shared_ptr<StreamMetrics> metrics() const override { return series_; }
 
  private:
+  // The stream's phase, on the session's strand:
+  //
+  //   kCreated --start()--> kStreaming --end(), shutdown(), timeout, overflow--> kEnding
+  //   kStreaming, kEnding --written the final chunk, write failed, client_gone()--> kFinished
+  //   kCreated --client_gone()--> kFinished (never started: nothing was counted)
+  //
+  // Whether a write is in flight (writing_) is not a phase: it comes and goes within kStreaming
+  // and kEnding, and only says that the next write waits for on_write(). The response header
+  // is the first such write, so nothing is written before it (no separate "header written").
+  // Whether the stream is counted in the streams gauge is not stored either: it is, from start()
+  // until finish(), i.e. when finish() leaves any phase but kCreated.
+  enum class State {
+    kCreated,    // constructed; start() has not run
+    kStreaming,  // the header, then events as they come
+    kEnding,     // no new events: what is queued, then the final line and the last chunk
+    kFinished,   // done_ called, the session let go; later deliver()/end() are dropped
+  };
+  static bool can_enter(State from, State to);
+  // The one place state_ changes; a transition can_enter() does not allow is a bug (an assert
+  // in debug builds).
+  void enter(State next);
+  // Once the end has begun, nothing new is taken (events, bookmarks, companions, another end).
+  bool ended() const { return state_ == State::kEnding || state_ == State::kFinished; }
+
   void on_deliver(std::vector<informer::OutEvent> events, std::uint64_t evaluated_through,
                   bool catch_up);
   void begin_end(EndCause cause, std::shared_ptr<const std::string> final_line);
@@ -107,11 +131,8 @@ class WatchStream : public informer::StreamEndpoint,
   std::optional<boost::beast::http::response<boost::beast::http::empty_body>> header_;
   std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>>
       serializer_;
-  bool header_written_ = false;
-  bool writing_ = false;
-  bool ending_ = false;
-  bool finished_ = false;
-  bool counted_ = false;
+  State state_ = State::kCreated;
+  bool writing_ = false;  // the header, a chunk or the final chunk is being written
   EndCause cause_ = EndCause::kClientGone;
   std::shared_ptr<const std::string> final_line_;
   std::vector<informer::OutEvent> in_flight_;

@@ -184,5 +184,142 @@ TEST_F(InformerTest, StopEndsStreamsAndLowersTheUpstreamWatchGauge) {
   EXPECT_EQ(failure->status, 503u);
 }
 
+// A first LIST that fails leaves the informer not ready: streams are refused, no WATCH is
+// opened and nothing retries on a timer; the next client that waits is the reason to list again.
+TEST_F(InformerTest, AFailedFirstListIsRetriedByTheNextClientThatWaits) {
+  upstream.add_list(RecordedReply::error(503, R"({"kind":"Status","code":503})"));
+  start();
+  const auto failure = sync();
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->status, 503u);
+  auto refused = attach("resourceVersion=10");
+  ASSERT_TRUE(run_until([&] { return refused->ended.has_value(); }));
+  EXPECT_EQ(*refused->ended, EndCause::kShutdown);
+  settle();
+  EXPECT_EQ(upstream.targets().size(), 1u);  // no retry of its own, no WATCH
+
+  upstream.add_list(RecordedReply::list(list_body({item("a", 5, "x")}, 10)));
+  upstream.add_watch(RecordedReply::watch_lines({}, true));
+  EXPECT_FALSE(sync());
+  ASSERT_TRUE(run_until([&] { return watch_open(); }));
+  const auto targets = upstream.targets();
+  ASSERT_EQ(targets.size(), 3u);
+  EXPECT_EQ(targets[1], kCollection + "?limit=500");
+  EXPECT_NE(targets[2].find("&resourceVersion=10&"), std::string::npos) << targets[2];
+  auto endpoint = attach("resourceVersion=10");
+  upstream.send(event_line("ADDED", cm("b", 11, "y")));
+  ASSERT_TRUE(run_until([&] { return endpoint->events.size() >= 1; }));
+  EXPECT_EQ(endpoint->summary(), (std::vector<std::string>{"ADDED b y"}));
+  EXPECT_FALSE(endpoint->ended);
+}
+
+// Every client that waits while the first LIST is in flight is answered by that one LIST.
+TEST_F(InformerTest, ClientsWaitingForTheFirstListShareIt) {
+  upstream.add_list(RecordedReply::list(list_body({}, 10)));
+  upstream.add_watch(RecordedReply::watch_lines({}, true));
+  start();
+  int answered = 0;
+  for (int i = 0; i < 3; ++i) {
+    informer->when_synced([&](std::optional<SyncFailure> failure) {
+      EXPECT_FALSE(failure);
+      ++answered;
+    });
+  }
+  ASSERT_TRUE(run_until([&] { return answered == 3 && watch_open(); }));
+  EXPECT_EQ(upstream.targets().size(), 2u);  // one LIST, one WATCH
+}
+
+// A WATCH that ends cleanly (upstream's timeoutSeconds) is resumed at once from the newest
+// resourceVersion, without a relist; the streams see no gap and no end.
+TEST_F(InformerTest, AWatchThatEndsCleanlyResumesFromTheNewestResourceVersion) {
+  upstream.add_list(RecordedReply::list(list_body({}, 10)));
+  upstream.add_watch(RecordedReply::watch_lines({event_line("ADDED", cm("a", 11, "x"))}, false));
+  upstream.add_watch(RecordedReply::watch_lines({event_line("ADDED", cm("b", 12, "y"))}, true));
+  start();
+  ASSERT_FALSE(sync());
+  auto endpoint = attach("resourceVersion=10");
+  ASSERT_TRUE(run_until([&] { return endpoint->events.size() >= 2 && watch_open(); }));
+  EXPECT_EQ(endpoint->summary(), (std::vector<std::string>{"ADDED a x", "ADDED b y"}));
+  EXPECT_FALSE(endpoint->ended);
+  const auto targets = upstream.targets();
+  ASSERT_EQ(targets.size(), 3u);  // LIST, WATCH, WATCH
+  EXPECT_NE(targets[2].find("?watch=true&"), std::string::npos) << targets[2];
+  EXPECT_NE(targets[2].find("&resourceVersion=11&"), std::string::npos) << targets[2];
+  EXPECT_EQ(metrics->upstream_watch_starts.load(), 2u);
+  EXPECT_EQ(metrics->informer_relists.load(), 0u);
+}
+
+// A WATCH that upstream refuses as too old (410 on the request itself, not as an event)
+// relists, then watches from the new list's resourceVersion.
+TEST_F(InformerTest, AWatchRefusedWith410Relists) {
+  upstream.add_list(RecordedReply::list(list_body({item("a", 1, "x")}, 10)));
+  upstream.add_watch(RecordedReply::error(410, R"({"kind":"Status","code":410})"));
+  upstream.add_list(RecordedReply::list(list_body({item("a", 1, "x"), item("b", 12, "y")}, 14)));
+  upstream.add_watch(RecordedReply::watch_lines({}, true));
+  start();
+  ASSERT_FALSE(sync());
+  auto endpoint = attach("resourceVersion=10");
+  ASSERT_TRUE(run_until([&] { return watch_open() && endpoint->events.size() >= 1; }));
+  EXPECT_EQ(endpoint->summary(), (std::vector<std::string>{"ADDED b y"}));
+  EXPECT_FALSE(endpoint->ended);
+  EXPECT_EQ(metrics->informer_relists.load(), 1u);
+  const auto targets = upstream.targets();
+  ASSERT_EQ(targets.size(), 4u);
+  EXPECT_EQ(targets[2], kCollection + "?limit=500");
+  EXPECT_NE(targets[3].find("&resourceVersion=14&"), std::string::npos) << targets[3];
+}
+
+// A relist that fails keeps the informer ready (its cache keeps serving the streams) and is
+// tried again after a backoff, not when a client asks.
+TEST_F(InformerTest, AFailedRelistIsRetriedAfterABackoffWhileTheStreamsStay) {
+  upstream.add_list(RecordedReply::list(list_body({item("a", 1, "x")}, 10)));
+  upstream.add_watch(RecordedReply::watch_lines({}, true));
+  upstream.add_list(RecordedReply::error(500, R"({"kind":"Status","code":500})"));
+  upstream.add_list(RecordedReply::list(list_body({item("a", 1, "x"), item("b", 12, "y")}, 14)));
+  upstream.add_watch(RecordedReply::watch_lines({}, true));
+  start();
+  ASSERT_FALSE(sync());
+  ASSERT_TRUE(run_until([&] { return watch_open(); }));
+  auto endpoint = attach("resourceVersion=10");
+  upstream.send(kExpired);
+  // The relist's LIST has been asked for (and fails); the informer is still ready meanwhile.
+  ASSERT_TRUE(run_until([&] { return upstream.targets().size() == 3; }));
+  EXPECT_FALSE(sync());
+  ASSERT_TRUE(run_until([&] { return upstream.targets().size() == 5 && watch_open(); }));
+  ASSERT_TRUE(run_until([&] { return endpoint->events.size() >= 1; }));
+  EXPECT_EQ(endpoint->summary(), (std::vector<std::string>{"ADDED b y"}));
+  EXPECT_FALSE(endpoint->ended);
+  EXPECT_EQ(metrics->informer_relists.load(), 1u);
+}
+
+// stop() twice, or before the informer ever started, stops once: the gauges do not go below
+// what they were.
+TEST_F(InformerTest, StopIsIdempotentAndWorksBeforeStart) {
+  upstream.add_list(RecordedReply::list(list_body({}, 10)));
+  upstream.add_watch(RecordedReply::watch_lines({}, true));
+  start();
+  ASSERT_FALSE(sync());
+  ASSERT_TRUE(run_until([&] { return watch_open(); }));
+  informer->stop();
+  informer->stop();
+  settle();
+  EXPECT_EQ(metrics->upstream_watches.load(), 0);
+
+  InformerOptions options;
+  auto never_started = std::make_shared<Informer>(
+      boost::asio::make_strand(ioc), client, std::make_shared<const Logger>(0), metrics,
+      InformerKey{{"", "v1", "secrets"}, "default"},
+      ResourceInfo{{"", "v1", "secrets"}, "Secret", true}, options);
+  never_started->stop();
+  never_started->start();  // a stop that came first wins: nothing is listed
+  std::optional<SyncFailure> failure;
+  never_started->when_synced([&](std::optional<SyncFailure> f) { failure = std::move(f); });
+  ASSERT_TRUE(run_until([&] { return failure.has_value(); }));
+  EXPECT_EQ(failure->status, 503u);
+  settle();
+  EXPECT_EQ(upstream.targets().size(), 2u);  // the first informer's LIST and WATCH only
+  EXPECT_EQ(metrics->upstream_watches.load(), 0);
+}
+
 }  // namespace
 }  // namespace watchfilter::proxy::informer

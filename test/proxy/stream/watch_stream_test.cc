@@ -175,7 +175,10 @@ class WatchStreamTest : public ::testing::Test {
     stream = std::make_shared<WatchStream>(
         *server, server, options, metrics, std::make_shared<const WatchRequest>(request),
         informer::ResourceInfo{{"", "v1", "configmaps"}, "ConfigMap", true}, 11, true,
-        [this](bool keep_alive) { done = keep_alive; });
+        [this](bool keep_alive) {
+          done = keep_alive;
+          ++done_calls;
+        });
     stream->start(std::move(lease));
   }
 
@@ -207,6 +210,7 @@ class WatchStreamTest : public ::testing::Test {
   std::shared_ptr<informer::InformerLease> lease;
   std::shared_ptr<WatchStream> stream;
   std::optional<bool> done;  // the stream's Done: whether the connection may be reused
+  int done_calls = 0;
   std::string raw;
   std::array<char, 64 * 1024> buffer{};
   bool reading = false;
@@ -303,6 +307,67 @@ TEST_F(WatchStreamTest, CutsAClientThatDoesNotReadWithA429Error) {
   EXPECT_LT(body.lines.size(), 5u);
   ASSERT_TRUE(run_until([&] { return done.has_value(); }));
   EXPECT_FALSE(*done);
+}
+
+// The end can be asked for several times (the informer stops, the session shuts down, the
+// timeout fires): the first wins, and the client sees one end of the response, the session one
+// Done, /metrics one disconnect.
+TEST_F(WatchStreamTest, AStreamEndedTwiceEndsOnce) {
+  connect();
+  start(kCollection + "?watch=true&resourceVersion=10&filter=true");
+  upstream.send(event_line("ADDED", cm("a", 11, "1")));
+  ASSERT_EQ(read_until([](const Body& b) { return !b.lines.empty(); }).lines.size(), 1u);
+  stream->end(EndCause::kShutdown, nullptr);
+  stream->end(EndCause::kTimeout, nullptr);
+  stream->shutdown();
+  const Body body = read_until([](const Body& b) { return b.ended; });
+  ASSERT_TRUE(body.ended);
+  ASSERT_TRUE(run_until([&] { return done.has_value(); }));
+  run_for(100ms);  // a second end would arrive here
+  EXPECT_EQ(done_calls, 1);
+  EXPECT_FALSE(*done);  // a shutdown: the connection closes
+  EXPECT_EQ(body.lines.size(), 1u);
+  EXPECT_EQ(metrics->streams.load(), 0);
+  EXPECT_EQ(metrics->disconnects(EndCause::kShutdown), 1u);
+  EXPECT_EQ(metrics->disconnects(EndCause::kTimeout), 0u);
+  // The client leaving afterwards changes nothing either.
+  stream->client_gone();
+  EXPECT_EQ(done_calls, 1);
+  EXPECT_EQ(metrics->disconnects(EndCause::kClientGone), 0u);
+}
+
+// An end that comes while the response header is still being written waits for it: the client
+// gets a well-formed response (header, then the last chunk), not a chunk before the header.
+TEST_F(WatchStreamTest, AnEndDuringTheHeaderWriteComesAfterTheHeader) {
+  connect();
+  start(kCollection + "?watch=true&resourceVersion=10&filter=true");
+  stream->shutdown();  // the header's write has not run yet
+  const Body body = read_until([](const Body& b) { return b.ended; });
+  EXPECT_NE(body.head.find("HTTP/1.1 200 OK"), std::string::npos) << body.head;
+  ASSERT_TRUE(body.ended);
+  EXPECT_TRUE(body.lines.empty());
+  ASSERT_TRUE(run_until([&] { return done.has_value(); }));
+  EXPECT_EQ(done_calls, 1);
+  EXPECT_EQ(metrics->disconnects(EndCause::kShutdown), 1u);
+  EXPECT_EQ(metrics->streams.load(), 0);
+}
+
+// A client that leaves mid-stream finishes it at once, counted as client_gone; an end the
+// informer sends afterwards is dropped.
+TEST_F(WatchStreamTest, AClientThatLeavesFinishesTheStreamOnce) {
+  connect();
+  start(kCollection + "?watch=true&resourceVersion=10&filter=true");
+  upstream.send(event_line("ADDED", cm("a", 11, "1")));
+  ASSERT_EQ(read_until([](const Body& b) { return !b.lines.empty(); }).lines.size(), 1u);
+  stream->client_gone();
+  EXPECT_EQ(done_calls, 1);
+  EXPECT_FALSE(*done);
+  stream->end(EndCause::kShutdown, nullptr);
+  run_for(100ms);
+  EXPECT_EQ(done_calls, 1);
+  EXPECT_EQ(metrics->streams.load(), 0);
+  EXPECT_EQ(metrics->disconnects(EndCause::kClientGone), 1u);
+  EXPECT_EQ(metrics->disconnects(EndCause::kShutdown), 0u);
 }
 
 // deliver() and end() come from the informer's strand and may arrive after the stream finished
