@@ -102,7 +102,8 @@ class Informer : public std::enable_shared_from_this<Informer>, public WakeupTar
   //
   //   kIdle --start()--> kListing --first LIST in--> kOpeningWatch --200--> kWatching
   //   kListing --LIST failed--> kListFailed --when_synced()--> kListing
-  //   kOpeningWatch --failed--> kOpeningWatch (after a backoff) --410--> kRelisting
+  //   kOpeningWatch --failed or refused--> kOpeningWatch (tried again after a backoff)
+  //   kOpeningWatch --refused with 410--> kRelisting
   //   kWatching --ended--> kOpeningWatch (at once when clean, else after a backoff)
   //   kWatching --expired (410)--> kRelisting --LIST in--> kOpeningWatch
   //   kRelisting --LIST failed--> kRelisting (after a backoff)
