@@ -72,7 +72,8 @@ class WatchStream : public informer::StreamEndpoint,
   // The stream's phase, on the session's strand:
   //
   //   kCreated --start()--> kStreaming --end(), shutdown(), timeout, overflow--> kEnding
-  //   kStreaming, kEnding --written the final chunk, write failed, client_gone()--> kFinished
+  //   kEnding --the last chunk written--> kFinished
+  //   kStreaming, kEnding --a write failed, client_gone()--> kFinished
   //   kCreated --client_gone()--> kFinished (never started: nothing was counted)
   //
   // Whether a write is in flight (writing_) is not a phase: it comes and goes within kStreaming
