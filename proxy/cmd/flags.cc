@@ -71,8 +71,9 @@ const std::vector<FlagSpec>& flag_table() {
       {"context", "name", "", "Kubeconfig context to use instead of its current-context.",
        [](ProxyFlags& f, std::string_view v) { f.context = non_empty("context", v); }},
       {"max-request-body-bytes", "bytes", "64Ki",
-       "Largest request body read (bodies are read before authentication; the only ones the "
-       "proxy uses are Wakeup creations, themselves at most 64Ki); beyond it a 413 Status. At "
+       "Largest request body read before authentication (the only bodies the proxy itself reads "
+       "are Wakeup creations, at most 64Ki); beyond it a 413 Status. A write under a view from a "
+       "caller whose bearer token authenticates may be larger: --max-forwarded-body-bytes. At "
        "most 64Ki.",
        [](ProxyFlags& f, std::string_view v) {
          f.max_request_body_bytes = parse_bytes("max-request-body-bytes", v);
@@ -80,6 +81,24 @@ const std::vector<FlagSpec>& flag_table() {
            throw FlagError("invalid value \"" + std::string(v) +
                            "\" for flag --max-request-body-bytes: must be in [1, 64Ki]");
          }
+       }},
+      {"max-forwarded-body-bytes", "bytes", "3Mi",
+       "Largest body of a write under a view (/views/<namespace>/<name>/...) forwarded to "
+       "kube-apiserver, read only once the caller's bearer token has authenticated "
+       "(kube-apiserver takes 3 MB); beyond it a 413 Status naming this flag.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.max_forwarded_body_bytes = parse_bytes("max-forwarded-body-bytes", v);
+         if (f.max_forwarded_body_bytes < 64 * 1024 || f.max_forwarded_body_bytes > (1u << 30)) {
+           throw FlagError("invalid value \"" + std::string(v) +
+                           "\" for flag --max-forwarded-body-bytes: must be in [64Ki, 1Gi]");
+         }
+       }},
+      {"max-forwarded-body-bytes-total", "bytes", "64Mi",
+       "Bytes of forwarded request bodies held at once, all callers together (each reserves its "
+       "Content-Length, or --max-forwarded-body-bytes when chunked, before it is read); beyond "
+       "it a 429 TooManyRequests Status (Retry-After) naming this flag.",
+       [](ProxyFlags& f, std::string_view v) {
+         f.max_forwarded_body_bytes_total = parse_bytes("max-forwarded-body-bytes-total", v);
        }},
       {"max-request-body-depth", "int", "100",
        "Deepest nesting of JSON arrays and objects in a request body (a Wakeup has 3); deeper "
@@ -301,6 +320,13 @@ ProxyFlags parse_flags(std::span<const std::string_view> args) {
       }
     }
     spec->set(flags, *value);
+  }
+  // Otherwise a chunked body, which reserves the per-request limit, could never be forwarded.
+  if (flags.max_forwarded_body_bytes_total < flags.max_forwarded_body_bytes) {
+    throw FlagError("invalid value " + std::to_string(flags.max_forwarded_body_bytes_total) +
+                    " for flag --max-forwarded-body-bytes-total: must be at least "
+                    "--max-forwarded-body-bytes (" +
+                    std::to_string(flags.max_forwarded_body_bytes) + ")");
   }
   return flags;
 }

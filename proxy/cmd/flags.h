@@ -23,6 +23,8 @@ struct ProxyFlags {
   // Request limits (docs/proxy.md, "Security model").
   std::uint64_t max_request_body_bytes = 64 * 1024;
   std::size_t max_request_body_depth = 100;
+  std::uint64_t max_forwarded_body_bytes = 3ull << 20;
+  std::uint64_t max_forwarded_body_bytes_total = 64ull << 20;
   std::uint32_t max_request_header_bytes = 1024 * 1024;
   int verbosity = 0;
   int threads = 2;

@@ -114,6 +114,9 @@ int run(const ProxyFlags& flags) {
   const RequestBodyLimits body_limits{flags.max_request_body_bytes, flags.max_request_body_depth};
   context->options.body_limit = body_limits.max_bytes;
   context->options.header_limit = flags.max_request_header_bytes;
+  context->options.forwarded_body_limit = flags.max_forwarded_body_bytes;
+  context->forwarded_bodies =
+      std::make_shared<ForwardedBodyBudget>(flags.max_forwarded_body_bytes_total);
   // The budgets of every filter expression, whether from filter= or a WatchFilter.
   watchfilter::filters::CompileOptions filter_budget;
   filter_budget.max_nodes = flags.max_filter_nodes;

@@ -111,6 +111,18 @@ class HandlerChain {
   void handle(const ClientRequest& request, const PeerCertificate& peer,
               boost::asio::any_io_executor executor, Done done) const;
 
+  // Before a request's body is read (`header`: the request with its header only): whether the
+  // body may be as large as --max-forwarded-body-bytes rather than --max-request-body-bytes.
+  // Only a write under a view is forwarded with its body, and only for a caller whose bearer
+  // token authenticates, so that is checked first (the token review is cached, and the chain
+  // runs in full once the body is read). `done(true)` exactly once, on `executor` or inline,
+  // when the request is such a write and its token authenticates; `done(false)` otherwise.
+  // `header` must stay alive until then.
+  static bool may_forward_body(const ClientRequest& header);
+  void authenticate_forwarded_body(const ClientRequest& header, const PeerCertificate& peer,
+                                   boost::asio::any_io_executor executor,
+                                   std::function<void(bool)> done) const;
+
   StatusCounters& counters() const { return *counters_; }
   const RequestBodyLimits& body_limits() const { return body_limits_; }
   // A refusal because the limit set by the flag `limit` was reached (the session's 413s).

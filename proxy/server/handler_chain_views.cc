@@ -203,4 +203,32 @@ void HandlerChain::route_view_request(const ClientRequest& request, const Reques
       });
 }
 
+bool HandlerChain::may_forward_body(const ClientRequest& header) {
+  const auto method = header.method();
+  if (method != http::verb::post && method != http::verb::put && method != http::verb::patch &&
+      method != http::verb::delete_) {
+    return false;
+  }
+  if (request_bearer_token(header).empty()) return false;
+  auto parsed = parse_request_target(header.target());
+  const auto* t = std::get_if<RequestTarget>(&parsed);
+  return t != nullptr && t->under_view && !t->view_name.empty() && t->view_error.empty() &&
+         !t->nested_view;
+}
+
+void HandlerChain::authenticate_forwarded_body(const ClientRequest& header,
+                                               const PeerCertificate& peer,
+                                               boost::asio::any_io_executor executor,
+                                               std::function<void(bool)> done) const {
+  if (!authenticator_ || !may_forward_body(header)) return done(false);
+  authenticator_->authenticate(header, peer, std::move(executor),
+                               [done = std::move(done)](AuthenticationResult result) {
+                                 // Only a bearer token is forwarded: a caller authenticated
+                                 // otherwise (a client certificate) is refused once the body is
+                                 // read, so its body stays small.
+                                 done(result.user && !result.user->user.name.empty() &&
+                                      result.user->method == AuthenticationMethod::kBearerToken);
+                               });
+}
+
 }  // namespace watchfilter::proxy

@@ -7,6 +7,8 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <chrono>
+#include <utility>
 
 #include "proxy/kube/status.h"
 #include "proxy/upstream/forwarding.h"
@@ -88,9 +90,67 @@ void Session::do_read() {
   if (shutting_down_) return do_close();
   state_ = State::kReadingRequest;
   parser_.emplace();
-  parser_->body_limit(ctx_->options.body_limit);
+  body_limit_ = ctx_->options.body_limit;
+  body_limit_flag_ = "max-request-body-bytes";
+  parser_->body_limit(body_limit_);
   parser_->header_limit(ctx_->options.header_limit);
   beast::get_lowest_layer(stream_).expires_after(ctx_->options.request_timeout);
+  // The header first: whether the body may be larger than --max-request-body-bytes depends on
+  // who sends it (on_read_header).
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](error_code ec, std::size_t) { self->on_read_header(ec); });
+}
+
+void Session::on_read_header(error_code ec) {
+  if (state_ == State::kClosed) return;
+  if (ec || parser_->is_done()) return on_read(ec);
+  if (!ctx_->forwarded_bodies || !HandlerChain::may_forward_body(parser_->get())) {
+    return do_read_body();
+  }
+  // A write under a view with a bearer token: its body is forwarded, and may be as large as
+  // kube-apiserver takes, once the token has authenticated; anyone else's stays small.
+  ctx_->chain->authenticate_forwarded_body(parser_->get(), peer_, stream_.get_executor(),
+                                           [self = shared_from_this()](bool authenticated) {
+                                             self->on_forwarded_body_authenticated(authenticated);
+                                           });
+}
+
+void Session::on_forwarded_body_authenticated(bool authenticated) {
+  if (state_ == State::kClosed) return;
+  if (shutting_down_) return do_close();
+  if (!authenticated) return do_read_body();
+  const std::uint64_t limit = ctx_->options.forwarded_body_limit;
+  const auto length = parser_->content_length();
+  if (length && *length > limit) {
+    unread_body_ = true;
+    ctx_->chain->count_refusal("max-forwarded-body-bytes");
+    return do_write_local(make_status_response(
+        StatusReason::kRequestEntityTooLarge,
+        "request body exceeds " + std::to_string(limit) + " bytes (--max-forwarded-body-bytes)", 11,
+        false, ctx_->chain->counters()));
+  }
+  body_hold_ = ctx_->forwarded_bodies->try_hold(length ? *length : limit);
+  if (!body_hold_) {
+    unread_body_ = true;
+    ctx_->chain->count_refusal("max-forwarded-body-bytes-total");
+    StatusDetails retry;
+    retry.retry_after_seconds = 1;
+    return do_write_local(make_status_response(
+        StatusReason::kTooManyRequests,
+        "too many request bodies are being forwarded: they hold " +
+            std::to_string(ctx_->forwarded_bodies->used()) + " of " +
+            std::to_string(ctx_->forwarded_bodies->total()) +
+            " bytes (--max-forwarded-body-bytes-total); please try again later",
+        11, false, ctx_->chain->counters(), &retry));
+  }
+  body_limit_ = limit;
+  body_limit_flag_ = "max-forwarded-body-bytes";
+  parser_->body_limit(limit);
+  do_read_body();
+}
+
+void Session::do_read_body() {
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
 }
@@ -100,11 +160,12 @@ void Session::on_read(error_code ec) {
   if (ec == http::error::end_of_stream) return do_close();
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
     const bool body = ec == http::error::body_limit;
-    const std::string_view flag = body ? "max-request-body-bytes" : "max-request-header-bytes";
+    unread_body_ = body;
+    const std::string_view flag = body ? body_limit_flag_ : "max-request-header-bytes";
     ctx_->chain->count_refusal(flag);
     return do_write_local(make_status_response(
         StatusReason::kRequestEntityTooLarge,
-        (body ? "request body exceeds " + std::to_string(ctx_->options.body_limit)
+        (body ? "request body exceeds " + std::to_string(body_limit_)
               : "request header exceeds " + std::to_string(ctx_->options.header_limit)) +
             " bytes (--" + std::string(flag) + ")",
         11, false, ctx_->chain->counters()));
@@ -411,6 +472,11 @@ void Session::on_client_readable(error_code ec, std::size_t n) {
 }
 
 void Session::end_exchange(bool keep_alive) {
+  if (body_hold_) {
+    request_.body().clear();
+    request_.body().shrink_to_fit();
+    body_hold_.release();
+  }
   const AfterClientRead next = keep_alive && !shutting_down_ && !client_gone_
                                    ? AfterClientRead::kReadNext
                                    : AfterClientRead::kClose;
@@ -429,8 +495,28 @@ void Session::do_close() {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   if (client_gone_) return abort();
   state_ = State::kClosing;
+  if (std::exchange(unread_body_, false)) return do_drain(0);
+  do_tls_shutdown();
+}
+
+void Session::do_tls_shutdown() {
   beast::get_lowest_layer(stream_).expires_after(ctx_->options.handshake_timeout);
   stream_.async_shutdown([self = shared_from_this()](error_code) { self->abort(); });
+}
+
+// A refusal answered before the client sent all of its body (413, 429): closing at once would
+// reset the connection over the unread bytes, and the client could lose the reply it has not
+// read yet (Go's net/http drains too). What it still sends is read and dropped, for a bounded
+// time and size, then the connection closes.
+void Session::do_drain(std::size_t drained) {
+  constexpr std::size_t kMaxDrainBytes = 4 * 1024 * 1024;
+  if (drained == 0) beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+  if (drained >= kMaxDrainBytes || shutting_down_) return do_tls_shutdown();
+  stream_.async_read_some(net::buffer(relay_buffer_),
+                          [self = shared_from_this(), drained](error_code ec, std::size_t n) {
+                            if (ec) return self->abort();
+                            self->do_drain(drained + n);
+                          });
 }
 
 void Session::abort() {

@@ -60,6 +60,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_handshake();
   void on_handshake(boost::system::error_code ec);
   void do_read();
+  void on_read_header(boost::system::error_code ec);
+  void on_forwarded_body_authenticated(bool authenticated);
+  void do_read_body();
   void on_read(boost::system::error_code ec);
   void dispatch();
   void on_chain_decision(ChainDecision& decision);
@@ -85,6 +88,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void end_exchange(bool keep_alive);
   void do_close();
+  void do_tls_shutdown();
+  void do_drain(std::size_t drained);
   void abort();
   void on_shutdown_requested();
 
@@ -94,6 +99,13 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  // The body limit of the request being read and the flag that set it.
+  std::uint64_t body_limit_ = 0;
+  std::string_view body_limit_flag_;
+  // The forwarded body's share of --max-forwarded-body-bytes-total, until its exchange ends.
+  ForwardedBodyBudget::Hold body_hold_;
+  // A refusal was answered before the request's body was read to its end (do_drain).
+  bool unread_body_ = false;
   ClientRequest request_;
   // The client certificate of this connection (captured after the handshake).
   PeerCertificate peer_;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "proxy/base/log.h"
+#include "proxy/server/forwarded_body_budget.h"
 #include "proxy/server/handler_chain.h"
 #include "proxy/stream/filtered_service.h"
 #include "proxy/upstream/upstream_client.h"
@@ -24,6 +25,10 @@ struct SessionOptions {
   // them: 413.
   std::uint64_t body_limit = RequestBodyLimits{}.max_bytes;
   std::uint32_t header_limit = 1024 * 1024;
+  // --max-forwarded-body-bytes: the body of a write under a view whose bearer token has
+  // authenticated (HandlerChain::authenticate_forwarded_body), read only after that: the only
+  // bodies the proxy forwards, and kube-apiserver takes up to 3 MB.
+  std::uint64_t forwarded_body_limit = 3 * 1024 * 1024;
 };
 
 // What every session shares; built once by the server setup code and never modified.
@@ -34,6 +39,8 @@ struct SessionContext {
   std::shared_ptr<const Logger> logger;
   // Serves requests with filter parameters; null: they get a 503.
   std::shared_ptr<FilteredService> filtered;
+  // --max-forwarded-body-bytes-total; null: no body may pass body_limit.
+  std::shared_ptr<ForwardedBodyBudget> forwarded_bodies;
   SessionOptions options;
 };
 

@@ -114,6 +114,27 @@ TEST(FlagsTest, RequestLimits) {
   EXPECT_NE(help.find("caller's own bearer token"), std::string::npos);
 }
 
+// A view's writes are forwarded with their bodies: kube-apiserver's 3 MB by default, bounded
+// together so that many connections cannot make the proxy hold gigabytes.
+TEST(FlagsTest, ForwardedBodyLimits) {
+  ProxyFlags d = parse({});
+  EXPECT_EQ(d.max_forwarded_body_bytes, 3u << 20);
+  EXPECT_EQ(d.max_forwarded_body_bytes_total, 64u << 20);
+  ProxyFlags f =
+      parse({"--max-forwarded-body-bytes=1Mi", "--max-forwarded-body-bytes-total", "2Mi"});
+  EXPECT_EQ(f.max_forwarded_body_bytes, 1u << 20);
+  EXPECT_EQ(f.max_forwarded_body_bytes_total, 2u << 20);
+  EXPECT_THROW(parse({"--max-forwarded-body-bytes=1Ki"}), FlagError);  // below 64Ki
+  try {
+    parse({"--max-forwarded-body-bytes=4Mi", "--max-forwarded-body-bytes-total=2Mi"});
+    ADD_FAILURE() << "a total below one body was accepted";
+  } catch (const FlagError& e) {
+    EXPECT_NE(std::string(e.what()).find("must be at least --max-forwarded-body-bytes (4194304)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(FlagsTest, HelpListsEveryFlag) {
   const std::string help = help_text("watchfilter-proxy");
   for (const char* flag :
