@@ -150,4 +150,4 @@ code=$(http_req "$view$cms" "$o" "${auth[@]}")
 [[ $code == 200 ]] || fail "the view's list after the refusals: HTTP $code"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); n={i["metadata"]["name"] for i in d["items"]}; assert {"big","slow1","slow2","third"} <= n and not {"other","huge"} & n, n' "$o" ||
   fail "the view's list does not hold the four ConfigMaps written (and only those of the refused bodies missing)"
-echo "view_write_bodies: 200 KiB, 900 KiB and 2 x 900 KiB slow writes forwarded whole; 3 + 2 + 1 refusals as Statuses"
+t_log "PASS: 200 KiB, 900 KiB and 2 x 900 KiB slow writes forwarded whole; 3 + 2 + 1 refusals as Statuses"

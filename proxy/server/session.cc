@@ -8,6 +8,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
+#include <limits>
 #include <utility>
 
 #include "proxy/kube/status.h"
@@ -90,13 +91,12 @@ void Session::do_read() {
   if (shutting_down_) return do_close();
   state_ = State::kReadingRequest;
   parser_.emplace();
-  body_limit_ = ctx_->options.body_limit;
-  body_limit_flag_ = "max-request-body-bytes";
-  parser_->body_limit(body_limit_);
+  // No body limit while the header is read: Beast would refuse a Content-Length over it at the
+  // header, before we know whose body it is. The limit is set in read_body_within. (Not
+  // boost::none: Boost 1.74 compares a Content-Length with it as "greater", a refusal.)
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
   parser_->header_limit(ctx_->options.header_limit);
   beast::get_lowest_layer(stream_).expires_after(ctx_->options.request_timeout);
-  // The header first: whether the body may be larger than --max-request-body-bytes depends on
-  // who sends it (on_read_header).
   http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](error_code ec, std::size_t) { self->on_read_header(ec); });
@@ -106,7 +106,7 @@ void Session::on_read_header(error_code ec) {
   if (state_ == State::kClosed) return;
   if (ec || parser_->is_done()) return on_read(ec);
   if (!ctx_->forwarded_bodies || !HandlerChain::may_forward_body(parser_->get())) {
-    return do_read_body();
+    return read_body_within(ctx_->options.body_limit, "max-request-body-bytes");
   }
   // A write under a view with a bearer token: its body is forwarded, and may be as large as
   // kube-apiserver takes, once the token has authenticated; anyone else's stays small.
@@ -119,17 +119,10 @@ void Session::on_read_header(error_code ec) {
 void Session::on_forwarded_body_authenticated(bool authenticated) {
   if (state_ == State::kClosed) return;
   if (shutting_down_) return do_close();
-  if (!authenticated) return do_read_body();
+  if (!authenticated) return read_body_within(ctx_->options.body_limit, "max-request-body-bytes");
   const std::uint64_t limit = ctx_->options.forwarded_body_limit;
   const auto length = parser_->content_length();
-  if (length && *length > limit) {
-    unread_body_ = true;
-    ctx_->chain->count_refusal("max-forwarded-body-bytes");
-    return do_write_local(make_status_response(
-        StatusReason::kRequestEntityTooLarge,
-        "request body exceeds " + std::to_string(limit) + " bytes (--max-forwarded-body-bytes)", 11,
-        false, ctx_->chain->counters()));
-  }
+  if (length && *length > limit) return refuse_body(limit, "max-forwarded-body-bytes");
   body_hold_ = ctx_->forwarded_bodies->try_hold(length ? *length : limit);
   if (!body_hold_) {
     unread_body_ = true;
@@ -144,31 +137,42 @@ void Session::on_forwarded_body_authenticated(bool authenticated) {
             " bytes (--max-forwarded-body-bytes-total); please try again later",
         11, false, ctx_->chain->counters(), &retry));
   }
-  body_limit_ = limit;
-  body_limit_flag_ = "max-forwarded-body-bytes";
-  parser_->body_limit(limit);
-  do_read_body();
+  read_body_within(limit, "max-forwarded-body-bytes");
 }
 
-void Session::do_read_body() {
+void Session::read_body_within(std::uint64_t limit, std::string_view flag) {
+  body_limit_ = limit;
+  body_limit_flag_ = flag;
+  // Beast checks a Content-Length against the limit only while parsing the header, which was
+  // read without one; a chunked body is checked as it is read.
+  if (const auto length = parser_->content_length(); length && *length > limit) {
+    return refuse_body(limit, flag);
+  }
+  parser_->body_limit(limit);
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void Session::refuse_body(std::uint64_t limit, std::string_view flag) {
+  unread_body_ = true;
+  ctx_->chain->count_refusal(flag);
+  do_write_local(make_status_response(
+      StatusReason::kRequestEntityTooLarge,
+      "request body exceeds " + std::to_string(limit) + " bytes (--" + std::string(flag) + ")", 11,
+      false, ctx_->chain->counters()));
 }
 
 void Session::on_read(error_code ec) {
   if (state_ == State::kClosed) return;
   if (ec == http::error::end_of_stream) return do_close();
-  if (ec == http::error::body_limit || ec == http::error::header_limit) {
-    const bool body = ec == http::error::body_limit;
-    unread_body_ = body;
-    const std::string_view flag = body ? body_limit_flag_ : "max-request-header-bytes";
-    ctx_->chain->count_refusal(flag);
-    return do_write_local(make_status_response(
-        StatusReason::kRequestEntityTooLarge,
-        (body ? "request body exceeds " + std::to_string(body_limit_)
-              : "request header exceeds " + std::to_string(ctx_->options.header_limit)) +
-            " bytes (--" + std::string(flag) + ")",
-        11, false, ctx_->chain->counters()));
+  if (ec == http::error::body_limit) return refuse_body(body_limit_, body_limit_flag_);
+  if (ec == http::error::header_limit) {
+    ctx_->chain->count_refusal("max-request-header-bytes");
+    return do_write_local(make_status_response(StatusReason::kRequestEntityTooLarge,
+                                               "request header exceeds " +
+                                                   std::to_string(ctx_->options.header_limit) +
+                                                   " bytes (--max-request-header-bytes)",
+                                               11, false, ctx_->chain->counters()));
   }
   if (ec) {
     // A malformed request gets a 400; a connection that drops mid-request just closes.

@@ -62,7 +62,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_read();
   void on_read_header(boost::system::error_code ec);
   void on_forwarded_body_authenticated(bool authenticated);
-  void do_read_body();
+  void read_body_within(std::uint64_t limit, std::string_view flag);
+  void refuse_body(std::uint64_t limit, std::string_view flag);
   void on_read(boost::system::error_code ec);
   void dispatch();
   void on_chain_decision(ChainDecision& decision);
