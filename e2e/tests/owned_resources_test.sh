@@ -61,7 +61,7 @@ spec:
   - resource: {group: apps, version: v1, resource: deployments}
     filter: changed(spec.replicas)
 EOY
-uid=$(cp_kubectl get database db1 -n "$ns" -o jsonpath='{.metadata.uid}')
+uid=$(cp_kubectl get databases.e2e.watchfilter.io db1 -n "$ns" -o jsonpath='{.metadata.uid}')
 [[ -n $uid ]] || fail "no uid for db1"
 deployment() { # name replicas [owner-uid]
   local owner=""
@@ -122,7 +122,7 @@ for s in db full; do
 done
 
 # The Database's own change: delivered by its filter, without the annotation.
-cp_kubectl patch database db1 -n "$ns" --type merge -p '{"spec":{"members":5}}' >/dev/null
+cp_kubectl patch databases.e2e.watchfilter.io db1 -n "$ns" --type merge -p '{"spec":{"members":5}}' >/dev/null
 wait_for 10 test "$(count_events "$T_DIR/s/full.out" MODIFIED db1)" -ge 2 || fail "includeOwned: the spec change of db1 was not delivered"
 wait_for 10 test "$(count_events "$T_DIR/s/db.out" MODIFIED db1)" -ge 2 || fail "the spec change of db1 was not delivered"
 
