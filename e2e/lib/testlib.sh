@@ -181,6 +181,26 @@ resource_version() {
   cp_kubectl get --raw "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])'
 }
 
+# apply_project_crds: the project's CRDs (crds/: WatchFilter, WatchView) applied, Established
+# and served before it returns.
+apply_project_crds() {
+  local crd
+  cp_kubectl apply -f "$REPO_DIR/crds/" >/dev/null || fail "kubectl apply -f crds/"
+  for crd in watchfilters watchviews; do
+    cp_kubectl wait --for condition=Established --timeout 30s "crd/$crd.watchfilter.io" >/dev/null ||
+      fail "the $crd CRD did not become Established"
+    wait_for 20 cp_kubectl get "$crd.watchfilter.io" -A >/dev/null 2>&1 || fail "the $crd API is not served"
+  done
+}
+
+# proxy_serving_cert: $T_DIR/proxy-serving.{crt,key} for 127.0.0.1, signed by $T_DIR/proxy-ca.crt
+# (for clients that verify the proxy, as client-go does with that CA in its kubeconfig).
+proxy_serving_cert() {
+  ( cd "$T_DIR" && certs_ca proxy-ca "/CN=watchfilter-e2e-proxy-ca" &&
+    certs_leaf proxy-ca proxy-serving "/CN=watchfilter-proxy" serverAuth "IP:127.0.0.1,DNS:localhost" ) ||
+    fail "the proxy's serving certificate"
+}
+
 # apply_test_crd KIND PLURAL: a namespaced CRD <plural>.e2e.watchfilter.io/v1 whose
 # openAPIV3Schema is read from stdin (YAML, indented as the schema's own body), Established and
 # served before it returns (the group version may already be served for another kind).

@@ -18,9 +18,7 @@ crd_cleanup() {
   cp_kubectl delete -f "$REPO_DIR/crds/" --ignore-not-found --wait=false >/dev/null 2>&1 || true
 }
 trap crd_cleanup EXIT
-cp_kubectl apply -f "$REPO_DIR/crds/" >/dev/null || fail "kubectl apply -f crds/"
-cp_kubectl wait --for condition=Established --timeout 30s crd/watchfilters.watchfilter.io >/dev/null ||
-  fail "the WatchFilter CRD did not become Established"
+apply_project_crds
 
 start_proxy proxy $WF_PORT --watchfilter-status-interval 1s
 ns=adv-cost-$RANDOM

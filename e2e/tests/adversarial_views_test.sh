@@ -22,12 +22,7 @@ views_cleanup() {
 }
 trap views_cleanup EXIT
 
-cp_kubectl apply -f "$REPO_DIR/crds/" >/dev/null || fail "kubectl apply -f crds/"
-for crd in watchfilters watchviews; do
-  cp_kubectl wait --for condition=Established --timeout 30s "crd/$crd.watchfilter.io" >/dev/null ||
-    fail "the $crd CRD did not become Established"
-done
-wait_for 20 cp_kubectl get wv -A >/dev/null 2>&1 || fail "the watchviews API is not served"
+apply_project_crds
 start_proxy proxy $WF_PORT
 
 nsa=views-a-$RANDOM

@@ -27,15 +27,8 @@ WF_PORT=8497
 WATCH_TIMEOUT=${WATCH_TIMEOUT:-2}
 STEPS=${REFLECTOR_STEPS:-12}
 
-( cd "$T_DIR" && certs_ca proxy-ca "/CN=watchfilter-e2e-proxy-ca" &&
-  certs_leaf proxy-ca proxy-serving "/CN=watchfilter-proxy" serverAuth "IP:127.0.0.1,DNS:localhost" ) ||
-  fail "the proxy's serving certificate"
-cp_kubectl apply -f "$REPO_DIR/crds/" >/dev/null || fail "kubectl apply -f crds/"
-for crd in watchfilters watchviews; do
-  cp_kubectl wait --for condition=Established --timeout 30s "crd/$crd.watchfilter.io" >/dev/null ||
-    fail "the $crd CRD did not become Established"
-done
-wait_for 20 cp_kubectl get wv -A >/dev/null 2>&1 || fail "the watchviews API is not served"
+proxy_serving_cert
+apply_project_crds
 start_proxy proxy $WF_PORT --tls-cert-file "$T_DIR/proxy-serving.crt" --tls-private-key-file "$T_DIR/proxy-serving.key"
 
 ns=reflector-$RANDOM

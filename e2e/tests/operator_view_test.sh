@@ -218,15 +218,8 @@ direct_writes=$RUN_WRITES
 #    certificate): WatchFilters changed(spec) with resync 30m for Databases, changed(spec) for
 #    Deployments, changed(data) for ConfigMaps, and the WatchView naming them.
 WF_PORT=8495
-( cd "$T_DIR" && certs_ca proxy-ca "/CN=watchfilter-e2e-proxy-ca" &&
-  certs_leaf proxy-ca proxy-serving "/CN=watchfilter-proxy" serverAuth "IP:127.0.0.1,DNS:localhost" ) ||
-  fail "the proxy's serving certificate"
-cp_kubectl apply -f "$REPO_DIR/crds/" >/dev/null || fail "kubectl apply -f crds/"
-for crd in watchfilters watchviews; do
-  cp_kubectl wait --for condition=Established --timeout 30s "crd/$crd.watchfilter.io" >/dev/null ||
-    fail "the $crd CRD did not become Established"
-done
-wait_for 20 cp_kubectl get wv -A >/dev/null 2>&1 || fail "the watchviews API is not served"
+proxy_serving_cert
+apply_project_crds
 start_proxy proxy $WF_PORT --tls-cert-file "$T_DIR/proxy-serving.crt" --tls-private-key-file "$T_DIR/proxy-serving.key"
 ns_view=dbop-view-$RANDOM
 operator_namespace "$ns_view"

@@ -22,9 +22,7 @@ owned_cleanup() {
 }
 trap owned_cleanup EXIT
 
-cp_kubectl apply -f "$REPO_DIR/crds/" >/dev/null || fail "kubectl apply -f crds/"
-cp_kubectl wait --for condition=Established --timeout 30s crd/watchfilters.watchfilter.io >/dev/null ||
-  fail "the WatchFilter CRD did not become Established"
+apply_project_crds
 apply_test_crd Database databases <<'EOY'
 type: object
 x-kubernetes-preserve-unknown-fields: true

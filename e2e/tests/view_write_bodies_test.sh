@@ -15,19 +15,14 @@
 #   - every refusal is a Status the client reads (the proxy drains what is still being sent)
 #     and is counted in watchfilter_limit_refusals_total; the proxy keeps serving.
 source "$(dirname "$0")/../lib/testlib.sh"
-WF_PORT=8497
+WF_PORT=8498
 bodies_cleanup() {
   t_cleanup
   [[ -n ${ns:-} ]] && cp_kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
 }
 trap bodies_cleanup EXIT
 
-cp_kubectl apply -f "$REPO_DIR/crds/" >/dev/null || fail "kubectl apply -f crds/"
-for crd in watchfilters watchviews; do
-  cp_kubectl wait --for condition=Established --timeout 30s "crd/$crd.watchfilter.io" >/dev/null ||
-    fail "the $crd CRD did not become Established"
-done
-wait_for 20 cp_kubectl get wv -A >/dev/null 2>&1 || fail "the watchviews API is not served"
+apply_project_crds
 start_proxy proxy $WF_PORT --max-forwarded-body-bytes 1Mi --max-forwarded-body-bytes-total 2Mi
 
 ns=view-bodies-$RANDOM

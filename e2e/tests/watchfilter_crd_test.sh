@@ -23,10 +23,7 @@ crd_cleanup() {
 }
 trap crd_cleanup EXIT
 
-cp_kubectl apply -f "$REPO_DIR/crds/" >/dev/null || fail "kubectl apply -f crds/"
-cp_kubectl wait --for condition=Established --timeout 30s crd/watchfilters.watchfilter.io >/dev/null ||
-  fail "the WatchFilter CRD did not become Established"
-wait_for 20 cp_kubectl get wf -A >/dev/null 2>&1 || fail "kubectl get wf: the API is not served"
+apply_project_crds
 
 # kube-apiserver publishes a new CRD's OpenAPI schema a few seconds after Established.
 explain_spec() { cp_kubectl explain wf.spec >"$T_DIR/explain.txt" 2>&1; }
