@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Writes with large bodies through a view (docs/views.md, "Writes"): an operator's ConfigMap or
 # Secret may be up to kube-apiserver's 3 MB, so under a view a write whose bearer token
-# authenticates may carry up to --max-forwarded-body-bytes (here 1Mi), read only after the token
-# has authenticated; everyone else's body stays at --max-request-body-bytes (64Ki), read before
-# authentication. Checked, against a standalone proxy:
+# authenticates, from a caller who may `get` the WatchView, may carry up to
+# --max-forwarded-body-bytes (here 1Mi), read only after both are checked; everyone else's body
+# stays at --max-request-body-bytes (64Ki), read before authentication. Checked, against a
+# standalone proxy:
 #   - a 200 KiB ConfigMap created and a 900 KiB update through the view arrive whole in
 #     kube-apiserver (the caller's own write: Audit-Id);
-#   - the same 200 KiB body without a token, with a token that does not authenticate, and with a
-#     client certificate: 413 naming --max-request-body-bytes;
+#   - the same 200 KiB body without a token, with a token that does not authenticate, with a
+#     client certificate, and from a caller who may write ConfigMaps but not use the view: 413
+#     naming --max-request-body-bytes;
 #   - 1.5 MiB from the authenticated writer, with a Content-Length and chunked: 413 naming
 #     --max-forwarded-body-bytes;
 #   - two slow 900 KiB uploads hold 1.8 MiB of --max-forwarded-body-bytes-total (2Mi): a third
@@ -57,8 +59,25 @@ kind: RoleBinding
 metadata: {name: writer}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: writer}
 subjects: [{kind: ServiceAccount, name: writer, namespace: $ns}]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: outsider}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: outsider}
+rules:
+- {apiGroups: [""], resources: [configmaps], verbs: [get, list, watch, create, update]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: outsider}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: outsider}
+subjects: [{kind: ServiceAccount, name: outsider, namespace: $ns}]
 EOY
 writer=$(cp_kubectl -n "$ns" create token writer --duration 30m)
+outsider=$(cp_kubectl -n "$ns" create token outsider --duration 30m)
 view=https://127.0.0.1:$WF_PORT/views/$ns/v
 cms=/api/v1/namespaces/$ns/configmaps
 o=$T_DIR/out
@@ -102,6 +121,10 @@ code=$(send POST "$cms" "$T_DIR/other.json" "$o" -H "Authorization: Bearer not-a
 expect_status "200 KiB with a token that does not authenticate" "$code" "$o" 413 RequestEntityTooLarge "$small"
 code=$(send POST "$cms" "$T_DIR/other.json" "$o" --cert "$CP_DIR/admin.crt" --key "$CP_DIR/admin.key")
 expect_status "200 KiB with a client certificate" "$code" "$o" 413 RequestEntityTooLarge "$small"
+# An authenticated caller who may write ConfigMaps but not use the view: its body stays small
+# too (it would be refused anyway, and must not hold the forwarded-body budget meanwhile).
+code=$(send POST "$cms" "$T_DIR/other.json" "$o" -H "Authorization: Bearer $outsider")
+expect_status "200 KiB from a caller without the view" "$code" "$o" 413 RequestEntityTooLarge "$small"
 cp_kubectl -n "$ns" get configmap other >/dev/null 2>&1 && fail "a refused body was written"
 
 # 3. Nor the writer's past --max-forwarded-body-bytes.
@@ -137,7 +160,7 @@ code=$(send POST "$cms" "$T_DIR/third.json" "$o" "${auth[@]}")
 [[ $code == 201 ]] || fail "the third body once the others were done: HTTP $code $(head -c 300 "$o")"
 
 # 5. Counted, and the proxy still serves the view.
-for want in max-request-body-bytes=3 max-forwarded-body-bytes=2 max-forwarded-body-bytes-total=1; do
+for want in max-request-body-bytes=4 max-forwarded-body-bytes=2 max-forwarded-body-bytes-total=1; do
   got=$(proxy_metric $WF_PORT watchfilter_limit_refusals_total "limit=${want%=*}")
   [[ $got == "${want#*=}" ]] || fail "watchfilter_limit_refusals_total{limit=\"${want%=*}\"} is $got, want ${want#*=}"
 done
@@ -145,4 +168,4 @@ code=$(http_req "$view$cms" "$o" "${auth[@]}")
 [[ $code == 200 ]] || fail "the view's list after the refusals: HTTP $code"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); n={i["metadata"]["name"] for i in d["items"]}; assert {"big","slow1","slow2","third"} <= n and not {"other","huge"} & n, n' "$o" ||
   fail "the view's list does not hold the four ConfigMaps written (and only those of the refused bodies missing)"
-t_log "PASS: 200 KiB, 900 KiB and 2 x 900 KiB slow writes forwarded whole; 3 + 2 + 1 refusals as Statuses"
+t_log "PASS: 200 KiB, 900 KiB and 2 x 900 KiB slow writes forwarded whole; 4 + 2 + 1 refusals as Statuses"

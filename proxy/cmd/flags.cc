@@ -84,8 +84,9 @@ const std::vector<FlagSpec>& flag_table() {
        }},
       {"max-forwarded-body-bytes", "bytes", "3Mi",
        "Largest body of a write under a view (/views/<namespace>/<name>/...) forwarded to "
-       "kube-apiserver, read only once the caller's bearer token has authenticated "
-       "(kube-apiserver takes 3 MB); beyond it a 413 Status naming this flag.",
+       "kube-apiserver, read only once the caller's bearer token has authenticated and its "
+       "`get` on the WatchView is allowed (kube-apiserver takes 3 MB); beyond it a 413 Status "
+       "naming this flag.",
        [](ProxyFlags& f, std::string_view v) {
          f.max_forwarded_body_bytes = parse_bytes("max-forwarded-body-bytes", v);
          if (f.max_forwarded_body_bytes < 64 * 1024 || f.max_forwarded_body_bytes > (1u << 30)) {

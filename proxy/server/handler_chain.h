@@ -114,10 +114,10 @@ class HandlerChain {
   // Before a request's body is read (`header`: the request with its header only): whether the
   // body may be as large as --max-forwarded-body-bytes rather than --max-request-body-bytes.
   // Only a write under a view is forwarded with its body, and only for a caller whose bearer
-  // token authenticates, so that is checked first (the token review is cached, and the chain
-  // runs in full once the body is read). `done(true)` exactly once, on `executor` or inline,
-  // when the request is such a write and its token authenticates; `done(false)` otherwise.
-  // `header` must stay alive until then.
+  // token authenticates and who may `get` the WatchView, so both are checked first (the
+  // reviews are cached, and the chain runs in full once the body is read). `done(true)` exactly
+  // once, on `executor` or inline, when all holds; `done(false)` otherwise. `header` must stay
+  // alive until then.
   static bool may_forward_body(const ClientRequest& header);
   void authenticate_forwarded_body(const ClientRequest& header, const PeerCertificate& peer,
                                    boost::asio::any_io_executor executor,

@@ -220,15 +220,25 @@ void HandlerChain::authenticate_forwarded_body(const ClientRequest& header,
                                                const PeerCertificate& peer,
                                                boost::asio::any_io_executor executor,
                                                std::function<void(bool)> done) const {
-  if (!authenticator_ || !may_forward_body(header)) return done(false);
-  authenticator_->authenticate(header, peer, std::move(executor),
-                               [done = std::move(done)](AuthenticationResult result) {
-                                 // Only a bearer token is forwarded: a caller authenticated
-                                 // otherwise (a client certificate) is refused once the body is
-                                 // read, so its body stays small.
-                                 done(result.user && !result.user->user.name.empty() &&
-                                      result.user->method == AuthenticationMethod::kBearerToken);
-                               });
+  if (!authenticator_ || !authorizer_ || !may_forward_body(header)) return done(false);
+  auto parsed = parse_request_target(header.target());
+  const auto& t = std::get<RequestTarget>(parsed);  // may_forward_body parsed it
+  const WatchViewRef ref{t.view_namespace, t.view_name};
+  authenticator_->authenticate(
+      header, peer, executor,
+      [this, ref, executor, done = std::move(done)](AuthenticationResult result) mutable {
+        // Only a bearer token is forwarded: a caller authenticated otherwise (a client
+        // certificate) is refused once the body is read, so its body stays small.
+        if (!result.user || result.user->user.name.empty() ||
+            result.user->method != AuthenticationMethod::kBearerToken) {
+          return done(false);
+        }
+        // And only a caller who may use the view (serve_view asks the same, cached): anyone
+        // else is refused too, and must not hold the forwarded-body budget meanwhile.
+        authorizer_->authorize(
+            result.user->user, watchview_get_attributes(ref), executor,
+            [done = std::move(done)](AuthorizationDecision d) { done(d.allowed); });
+      });
 }
 
 }  // namespace watchfilter::proxy

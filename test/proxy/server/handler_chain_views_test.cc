@@ -356,6 +356,15 @@ TEST_F(ViewChainTest, OnlyAnAuthenticatedWriteUnderAViewMayCarryALargeBody) {
   EXPECT_FALSE(answer(request(http::verb::post, cms)));
   authn_->user->method = AuthenticationMethod::kRequestHeader;
   EXPECT_FALSE(answer(request(http::verb::post, cms)));
+  // Authenticated by its token, but not allowed to use the view.
+  authn_->user->method = AuthenticationMethod::kBearerToken;
+  EXPECT_TRUE(answer(request(http::verb::post, cms)));
+  authz_->denied.insert("watchviews");
+  EXPECT_FALSE(answer(request(http::verb::post, cms)));
+  ASSERT_FALSE(authz_->asked.empty());
+  EXPECT_EQ(authz_->asked.back().verb, "get");
+  EXPECT_EQ(authz_->asked.back().name, "ops");
+  EXPECT_EQ(authz_->asked.back().namespace_name, "db");
 }
 
 }  // namespace
