@@ -159,8 +159,8 @@ int run(const ProxyFlags& flags) {
   filtered.catalog = catalog;
   auto status_writer = std::make_shared<WatchFilterStatusWriter>(
       net::make_strand(ioc), context->upstream, catalog, logger, flags.watchfilter_status_interval);
-  context->filtered = std::make_shared<FilteredService>(ioc, context->upstream, logger, metrics,
-                                                        counters, filtered);
+  context->filtered =
+      std::make_shared<FilteredService>(ioc, context->upstream, logger, metrics, filtered);
   Server server(ioc, context, net::ip::tcp::endpoint(bind_address, flags.secure_port));
   const auto endpoint = server.local_endpoint();
   logger->info("serving on https://" +

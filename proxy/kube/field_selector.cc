@@ -59,7 +59,7 @@ std::pair<std::size_t, std::size_t> find_operator(std::string_view term) {
 
 }  // namespace
 
-std::variant<FieldSelector, std::string> FieldSelector::parse(std::string_view text) {
+Result<FieldSelector> FieldSelector::parse(std::string_view text) {
   FieldSelector out;
   out.text_ = std::string(text);
   if (trim(text).empty()) return out;
@@ -67,14 +67,16 @@ std::variant<FieldSelector, std::string> FieldSelector::parse(std::string_view t
     const std::string part = trim(raw);
     const auto [pos, len] = find_operator(part);
     if (pos == std::string_view::npos) {
-      return "invalid field selector: '" + std::string(text) + "'; can't understand '" + part + "'";
+      return bad_request("invalid field selector: '" + std::string(text) + "'; can't understand '" +
+                         part + "'");
     }
     Term term;
     term.equal = part[pos] != '!';
     const std::string field = trim(std::string_view(part).substr(0, pos));
     auto value = unescape(trim(std::string_view(part).substr(pos + len)));
     if (field.empty() || !value) {
-      return "invalid field selector: '" + std::string(text) + "'; can't understand '" + part + "'";
+      return bad_request("invalid field selector: '" + std::string(text) + "'; can't understand '" +
+                         part + "'");
     }
     term.value = std::move(*value);
     if (field == "metadata.name") {
@@ -88,8 +90,8 @@ std::variant<FieldSelector, std::string> FieldSelector::parse(std::string_view t
         const auto dot = rest.find('.');
         const std::string_view seg = rest.substr(0, dot);
         if (seg.empty()) {
-          return "invalid field selector: '" + std::string(text) + "'; field '" + field +
-                 "' is not a dotted path";
+          return bad_request("invalid field selector: '" + std::string(text) + "'; field '" +
+                             field + "' is not a dotted path");
         }
         path.segments.push_back(filters::PathSegment::field(std::string(seg)));
         if (dot == std::string_view::npos) break;

@@ -8,6 +8,7 @@
 
 #include "filters/event_view.h"
 #include "filters/path.h"
+#include "proxy/kube/result.h"
 
 namespace watchfilter::proxy {
 
@@ -20,7 +21,7 @@ namespace watchfilter::proxy {
 class FieldSelector {
  public:
   // The selector, or the error message for a 400 ("invalid field selector: ...").
-  static std::variant<FieldSelector, std::string> parse(std::string_view text);
+  static Result<FieldSelector> parse(std::string_view text);
 
   bool empty() const { return terms_.empty(); }
   // True when only metadata.name / metadata.namespace are tested: those never change for an

@@ -510,9 +510,9 @@ class Parser {
 
 }  // namespace
 
-std::variant<LabelSelector, std::string> LabelSelector::parse(std::string_view text) {
+Result<LabelSelector> LabelSelector::parse(std::string_view text) {
   auto parsed = Parser(text).parse();
-  if (auto* err = std::get_if<std::string>(&parsed)) return std::move(*err);
+  if (auto* err = std::get_if<std::string>(&parsed)) return bad_request(std::move(*err));
   LabelSelector out;
   out.text_ = std::string(text);
   for (Parsed& p : std::get<std::vector<Parsed>>(parsed)) {

@@ -8,6 +8,7 @@
 
 #include "filters/event_view.h"
 #include "filters/path.h"
+#include "proxy/kube/result.h"
 
 namespace watchfilter::proxy {
 
@@ -24,7 +25,7 @@ class LabelSelector {
  public:
   LabelSelector() = default;  // selects everything
   // The selector, or the message of a 400 Status, worded as kube-apiserver words it.
-  static std::variant<LabelSelector, std::string> parse(std::string_view text);
+  static Result<LabelSelector> parse(std::string_view text);
 
   bool empty() const { return requirements_.empty(); }
   bool matches(const filters::EventView& object) const;

@@ -121,7 +121,7 @@ RequestAttributes request_attributes(http::verb method, const RequestTarget& tar
 
 std::optional<RequestAttributes> request_attributes(http::verb method, std::string_view target) {
   auto parsed = parse_request_target(target);
-  if (auto* t = std::get_if<RequestTarget>(&parsed)) return request_attributes(method, *t);
+  if (parsed) return request_attributes(method, *parsed);
   return std::nullopt;
 }
 

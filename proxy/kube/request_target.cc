@@ -97,14 +97,14 @@ std::string RequestTarget::upstream_target() const {
   return out;
 }
 
-std::variant<RequestTarget, std::string> parse_request_target(std::string_view target) {
-  if (!target.starts_with('/')) return std::string("request target must be an absolute path");
+Result<RequestTarget> parse_request_target(std::string_view target) {
+  if (!target.starts_with('/')) return bad_request("request target must be an absolute path");
   const auto q = target.find('?');
   auto path = unescape_path(target.substr(0, q));
-  if (!path) return std::string("malformed request path: invalid %-escape");
+  if (!path) return bad_request("malformed request path: invalid %-escape");
   if (!canonical_segments(*path)) {
-    return "malformed request path \"" + *path +
-           "\": `.`, `..` and empty path segments are not accepted";
+    return bad_request("malformed request path \"" + *path +
+                       "\": `.`, `..` and empty path segments are not accepted");
   }
   RequestTarget out;
   out.path = std::move(*path);

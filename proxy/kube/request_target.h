@@ -2,9 +2,9 @@
 
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
+#include "proxy/kube/result.h"
 #include "proxy/kube/url_query.h"
 
 namespace watchfilter::proxy {
@@ -54,7 +54,7 @@ struct RequestTarget {
 // absolute path, has a malformed %-escape in its path, or a `.`, `..` or empty segment once
 // decoded (only a single trailing `/` is accepted): such paths are refused rather than
 // normalized, so that no two readings of one path exist.
-std::variant<RequestTarget, std::string> parse_request_target(std::string_view target);
+Result<RequestTarget> parse_request_target(std::string_view target);
 
 // Go's strconv.ParseBool true values ("1", "t", "T", "true", "TRUE", "True").
 bool parse_bool_true(std::string_view v);

@@ -3,8 +3,6 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <boost/beast/http/field.hpp>
-
 namespace watchfilter::proxy {
 
 namespace http = boost::beast::http;
@@ -125,31 +123,6 @@ std::string status_json(StatusReason reason, std::string_view message,
   w.Int(static_cast<int>(reason_code(reason)));
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-http::response<http::string_body> make_json_response(http::status status, std::string body,
-                                                     unsigned http_version, bool keep_alive) {
-  http::response<http::string_body> res{status, http_version};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-cache, private");
-  res.body() = std::move(body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  return res;
-}
-
-http::response<http::string_body> make_status_response(StatusReason reason,
-                                                       std::string_view message,
-                                                       unsigned http_version, bool keep_alive,
-                                                       StatusCounters& counters,
-                                                       const StatusDetails* details) {
-  counters.increment(reason);
-  auto res = make_json_response(reason_code(reason), status_json(reason, message, details),
-                                http_version, keep_alive);
-  if (details != nullptr && details->retry_after_seconds > 0) {
-    res.set(http::field::retry_after, std::to_string(details->retry_after_seconds));
-  }
-  return res;
 }
 
 }  // namespace watchfilter::proxy

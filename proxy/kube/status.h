@@ -2,8 +2,7 @@
 
 #include <array>
 #include <atomic>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/status.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -72,17 +71,5 @@ struct StatusDetails {
 // given.
 std::string status_json(StatusReason reason, std::string_view message,
                         const StatusDetails* details = nullptr);
-
-// A JSON answer of the proxy's own (Content-Type application/json, Cache-Control no-cache,
-// private, as kube-apiserver's): objects it serves and upstream bodies it relays.
-boost::beast::http::response<boost::beast::http::string_body> make_json_response(
-    boost::beast::http::status status, std::string body, unsigned http_version, bool keep_alive);
-
-// The one function every proxy-generated error reply goes through: builds the Status response and
-// counts it (with details->retry_after_seconds, a Retry-After header too). Upstream errors are
-// relayed as upstream sent them and do not come here.
-boost::beast::http::response<boost::beast::http::string_body> make_status_response(
-    StatusReason reason, std::string_view message, unsigned http_version, bool keep_alive,
-    StatusCounters& counters, const StatusDetails* details = nullptr);
 
 }  // namespace watchfilter::proxy

@@ -137,14 +137,14 @@ std::variant<WatchRequest, std::string> parse(const ResourcePath& path,
   }
   if (const auto* v = find_param(params, "labelSelector")) {
     auto parsed = LabelSelector::parse(*v);
-    if (auto* err = std::get_if<std::string>(&parsed)) return *err;
-    r.label_selector = std::make_shared<const LabelSelector>(std::get<LabelSelector>(parsed));
+    if (!parsed) return parsed.error().message;
+    r.label_selector = std::make_shared<const LabelSelector>(std::move(parsed).value());
   }
   {
     const auto* v = find_param(params, "fieldSelector");
     auto parsed = FieldSelector::parse(v ? *v : std::string());
-    if (auto* err = std::get_if<std::string>(&parsed)) return *err;
-    r.field_selector = std::make_shared<const FieldSelector>(std::get<FieldSelector>(parsed));
+    if (!parsed) return parsed.error().message;
+    r.field_selector = std::make_shared<const FieldSelector>(std::move(parsed).value());
   }
   // A named object is watched as kube-apiserver does it: the collection with
   // fieldSelector=metadata.name=<name>.
@@ -152,8 +152,8 @@ std::variant<WatchRequest, std::string> parse(const ResourcePath& path,
     std::string text = "metadata.name=" + path.name;
     if (!r.field_selector->empty()) text += "," + r.field_selector->text();
     auto parsed = FieldSelector::parse(text);
-    if (auto* err = std::get_if<std::string>(&parsed)) return *err;
-    r.field_selector = std::make_shared<const FieldSelector>(std::get<FieldSelector>(parsed));
+    if (!parsed) return parsed.error().message;
+    r.field_selector = std::make_shared<const FieldSelector>(std::move(parsed).value());
   }
   if (const auto* v = find_param(params, "allowWatchBookmarks"); v && !v->empty()) {
     auto b = parse_bool(*v);
@@ -221,13 +221,13 @@ std::variant<WatchRequest, std::string> parse(const ResourcePath& path,
 
 }  // namespace
 
-std::variant<WatchRequest, WatchRequestError> parse_watch_request(
-    const ResourcePath& path, const std::vector<QueryParam>& params,
-    const filters::CompileOptions& compile) {
+Result<WatchRequest> parse_watch_request(const ResourcePath& path,
+                                         const std::vector<QueryParam>& params,
+                                         const filters::CompileOptions& compile) {
   std::string_view limit;
   auto parsed = parse(path, params, compile, limit);
   if (auto* message = std::get_if<std::string>(&parsed)) {
-    return WatchRequestError{std::move(*message), limit};
+    return StatusError{StatusReason::kBadRequest, std::move(*message), std::nullopt, limit};
   }
   return std::move(std::get<WatchRequest>(parsed));
 }

@@ -16,6 +16,7 @@
 #include "proxy/kube/label_selector.h"
 #include "proxy/kube/object_selector.h"
 #include "proxy/kube/resource_path.h"
+#include "proxy/kube/result.h"
 #include "proxy/kube/url_query.h"
 #include "proxy/request/filter_binding.h"
 
@@ -73,21 +74,15 @@ bool valid_watcher_id(std::string_view id);
 // an informer (filter, filterRef, watcher); other requests are passed through unchanged.
 bool has_informer_params(const std::vector<QueryParam>& params);
 
-// Why parse_watch_request refuses a request: the message of its 400 Status and, when the filter
-// is over a budget of `compile` (filters/filter_cost.h), that limit's flag, under which the
-// refusal is counted (watchfilter_limit_refusals_total{limit}).
-struct WatchRequestError {
-  std::string message;
-  std::string_view limit;  // "", "max-filter-nodes" or "max-filter-state-bytes"
-};
-
 // The flag of a compile error's budget ("" when it is no budget).
 std::string_view limit_flag(const filters::CompileError& error);
 
-// The request, or why not. A filter compile error is passed verbatim ("col N: ..."); `compile`
-// carries the proxy's budgets (--max-filter-nodes, --max-filter-state-bytes).
-std::variant<WatchRequest, WatchRequestError> parse_watch_request(
-    const ResourcePath& path, const std::vector<QueryParam>& params,
-    const filters::CompileOptions& compile = {});
+// The request, or why not: a 400 whose message passes a filter compile error verbatim
+// ("col N: ..."). `compile` carries the proxy's budgets (--max-filter-nodes,
+// --max-filter-state-bytes); a filter over one is refused with that flag as the error's limit,
+// under which the caller counts it (watchfilter_limit_refusals_total{limit}).
+Result<WatchRequest> parse_watch_request(const ResourcePath& path,
+                                         const std::vector<QueryParam>& params,
+                                         const filters::CompileOptions& compile = {});
 
 }  // namespace watchfilter::proxy

@@ -53,10 +53,18 @@ std::string dropped_key(std::string_view piece) {
 
 }  // namespace
 
+Reply HandlerChain::reply_to(const ClientRequest& request) const {
+  return Reply(request.version(), request.keep_alive(), *counters_);
+}
+
 LocalReply HandlerChain::refuse(const ClientRequest& request, StatusReason reason,
                                 std::string_view message, const StatusDetails* details) const {
-  return LocalReply{make_status_response(reason, message, request.version(), request.keep_alive(),
-                                         *counters_, details)};
+  return LocalReply{reply_to(request).status(reason, message, details)};
+}
+
+LocalReply HandlerChain::refuse(const ClientRequest& request, const StatusError& error) const {
+  if (!error.limit.empty()) count_refusal(error.limit);
+  return LocalReply{reply_to(request).error(error)};
 }
 
 LocalReply HandlerChain::denied(const ClientRequest& request, const UserInfo& who,
@@ -104,11 +112,8 @@ ChainDecision HandlerChain::route_filtered(const ClientRequest& request,
                       target.upstream_path);
   }
   auto parsed = parse_watch_request(*path, target.params, filter_budget_);
-  if (auto* error = std::get_if<WatchRequestError>(&parsed)) {
-    if (!error->limit.empty() && metrics_) metrics_->count_refusal(error->limit);
-    return refuse(request, StatusReason::kBadRequest, error->message);
-  }
-  auto& watch_request = std::get<WatchRequest>(parsed);
+  if (!parsed) return refuse(request, parsed.error());
+  WatchRequest& watch_request = *parsed;
   watch_request.owner = owner_of(who);
   if (!watch_request.filter_ref.empty()) {
     // The WatchFilter may name owned resources: FilteredService asks about those for the caller.
@@ -122,10 +127,8 @@ std::variant<LocalReply, HandlerChain::RequestInfo> HandlerChain::before_authent
     const ClientRequest& request) const {
   // 1. Request info.
   auto parsed = parse_request_target(request.target());
-  if (auto* error = std::get_if<std::string>(&parsed)) {
-    return refuse(request, StatusReason::kBadRequest, *error);
-  }
-  RequestInfo info{std::move(std::get<RequestTarget>(parsed)), Route::kPassThrough, {}};
+  if (!parsed) return refuse(request, parsed.error());
+  RequestInfo info{std::move(parsed).value(), Route::kPassThrough, {}};
   const RequestTarget& target = info.target;
   if (target.query_issues.too_many) {
     return refuse(request, StatusReason::kBadRequest,

@@ -13,6 +13,7 @@
 
 #include "proxy/auth/auth.h"
 #include "proxy/kube/client_request.h"
+#include "proxy/kube/reply.h"
 #include "proxy/kube/request_target.h"
 #include "proxy/kube/status.h"
 #include "proxy/request/watch_request.h"
@@ -156,8 +157,12 @@ class HandlerChain {
   // Step 9.
   ChainDecision route_filtered(const ClientRequest& request, const RequestTarget& target,
                                const UserInfo& who) const;
+  // The proxy's replies to `request` (its HTTP version and keep-alive).
+  Reply reply_to(const ClientRequest& request) const;
   LocalReply refuse(const ClientRequest& request, StatusReason reason, std::string_view message,
                     const StatusDetails* details = nullptr) const;
+  // A parser's or check's refusal, its limit (if any) counted.
+  LocalReply refuse(const ClientRequest& request, const StatusError& error) const;
   // Step 7's refusal: kube-apiserver's 403, or a 500 when the review itself failed.
   LocalReply denied(const ClientRequest& request, const UserInfo& who,
                     const RequestAttributes& attributes, const AuthorizationDecision& d) const;

@@ -211,7 +211,7 @@ bool HandlerChain::may_forward_body(const ClientRequest& header) {
   }
   if (request_bearer_token(header).empty()) return false;
   auto parsed = parse_request_target(header.target());
-  const auto* t = std::get_if<RequestTarget>(&parsed);
+  const RequestTarget* t = parsed ? &*parsed : nullptr;
   return t != nullptr && t->under_view && !t->view_name.empty() && t->view_error.empty() &&
          !t->nested_view;
 }
@@ -222,7 +222,7 @@ void HandlerChain::authenticate_forwarded_body(const ClientRequest& header,
                                                std::function<void(bool)> done) const {
   if (!authenticator_ || !authorizer_ || !may_forward_body(header)) return done(false);
   auto parsed = parse_request_target(header.target());
-  const auto& t = std::get<RequestTarget>(parsed);  // may_forward_body parsed it
+  const RequestTarget& t = *parsed;  // may_forward_body parsed it
   const WatchViewRef ref{t.view_namespace, t.view_name};
   authenticator_->authenticate(
       header, peer, executor,

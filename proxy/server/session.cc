@@ -127,15 +127,12 @@ void Session::on_forwarded_body_authenticated(bool authenticated) {
   if (!body_hold_) {
     unread_body_ = true;
     ctx_->chain->count_refusal("max-forwarded-body-bytes-total");
-    StatusDetails retry;
-    retry.retry_after_seconds = 1;
-    return do_write_local(make_status_response(
-        StatusReason::kTooManyRequests,
+    return do_write_local(unread_request_reply().too_many_requests(
         "too many request bodies are being forwarded: they hold " +
             std::to_string(ctx_->forwarded_bodies->used()) + " of " +
             std::to_string(ctx_->forwarded_bodies->total()) +
             " bytes (--max-forwarded-body-bytes-total); please try again later",
-        11, false, ctx_->chain->counters(), &retry));
+        1));
   }
   read_body_within(limit, "max-forwarded-body-bytes");
 }
@@ -153,13 +150,17 @@ void Session::read_body_within(std::uint64_t limit, std::string_view flag) {
                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
 }
 
+Reply Session::reply() const {
+  return Reply(request_.version(), request_.keep_alive(), ctx_->chain->counters());
+}
+
+Reply Session::unread_request_reply() const { return Reply(11, false, ctx_->chain->counters()); }
+
 void Session::refuse_body(std::uint64_t limit, std::string_view flag) {
   unread_body_ = true;
   ctx_->chain->count_refusal(flag);
-  do_write_local(make_status_response(
-      StatusReason::kRequestEntityTooLarge,
-      "request body exceeds " + std::to_string(limit) + " bytes (--" + std::string(flag) + ")", 11,
-      false, ctx_->chain->counters()));
+  do_write_local(unread_request_reply().too_large("request body exceeds " + std::to_string(limit) +
+                                                  " bytes (--" + std::string(flag) + ")"));
 }
 
 void Session::on_read(error_code ec) {
@@ -168,19 +169,16 @@ void Session::on_read(error_code ec) {
   if (ec == http::error::body_limit) return refuse_body(body_limit_, body_limit_flag_);
   if (ec == http::error::header_limit) {
     ctx_->chain->count_refusal("max-request-header-bytes");
-    return do_write_local(make_status_response(StatusReason::kRequestEntityTooLarge,
-                                               "request header exceeds " +
-                                                   std::to_string(ctx_->options.header_limit) +
-                                                   " bytes (--max-request-header-bytes)",
-                                               11, false, ctx_->chain->counters()));
+    return do_write_local(unread_request_reply().too_large(
+        "request header exceeds " + std::to_string(ctx_->options.header_limit) +
+        " bytes (--max-request-header-bytes)"));
   }
   if (ec) {
     // A malformed request gets a 400; a connection that drops mid-request just closes.
     if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
         ec != http::error::partial_message) {
-      return do_write_local(make_status_response(StatusReason::kBadRequest,
-                                                 "malformed HTTP request: " + ec.message(), 11,
-                                                 false, ctx_->chain->counters()));
+      return do_write_local(
+          unread_request_reply().bad_request("malformed HTTP request: " + ec.message()));
     }
     if (ctx_->logger->v(4)) ctx_->logger->info("client read ended: " + ec.message());
     return abort();
@@ -204,9 +202,7 @@ void Session::dispatch() {
 void Session::on_chain_decision(ChainDecision& decision) {
   if (state_ == State::kClosed) return;
   if (shutting_down_) {
-    return do_write_local(make_status_response(StatusReason::kServiceUnavailable,
-                                               "watchfilter-proxy is shutting down",
-                                               request_.version(), false, ctx_->chain->counters()));
+    return do_write_local(reply().closing().shutting_down());
   }
   if (auto* local = std::get_if<LocalReply>(&decision)) {
     return do_write_local(std::move(local->response));
@@ -258,16 +254,12 @@ void Session::on_upstream_open(error_code ec, std::string failed_step) {
     upstream_.reset();
     if (client_gone_) return abort();
     if (shutting_down_) {
-      return do_write_local(make_status_response(
-          StatusReason::kServiceUnavailable, "watchfilter-proxy is shutting down",
-          request_.version(), false, ctx_->chain->counters()));
+      return do_write_local(reply().closing().shutting_down());
     }
     const std::string message =
         "upstream kube-apiserver unavailable: " + failed_step + ": " + ec.message();
     if (ctx_->logger->v(1)) ctx_->logger->warning(message);
-    return do_write_local(make_status_response(StatusReason::kServiceUnavailable, message,
-                                               request_.version(), request_.keep_alive(),
-                                               ctx_->chain->counters()));
+    return do_write_local(reply().unavailable(message));
   }
 
   const auto& up = upstream_->header();
@@ -385,16 +377,13 @@ void Session::finish_relay() {
 
 void Session::do_serve_filtered(ServeFromInformer filtered) {
   if (!ctx_->filtered) {
-    return do_write_local(
-        make_status_response(StatusReason::kServiceUnavailable, "filtered streams are not enabled",
-                             request_.version(), request_.keep_alive(), ctx_->chain->counters()));
+    return do_write_local(reply().unavailable("filtered streams are not enabled"));
   }
   state_ = State::kFiltered;
   filtered_request_ = std::move(filtered.request);
   beast::get_lowest_layer(stream_).expires_never();
   do_watch_client();
-  ctx_->filtered->serve(filtered_request_, request_.version(), request_.keep_alive(),
-                        stream_.get_executor(),
+  ctx_->filtered->serve(filtered_request_, reply(), stream_.get_executor(),
                         [self = shared_from_this()](FilteredService::Outcome outcome) {
                           self->on_filtered_outcome(std::move(outcome));
                         });
@@ -403,7 +392,7 @@ void Session::do_serve_filtered(ServeFromInformer filtered) {
 void Session::on_filtered_outcome(FilteredService::Outcome outcome) {
   if (state_ == State::kClosed) return;
   if (client_gone_) return abort();
-  if (auto* reply = std::get_if<FilteredService::Reply>(&outcome)) {
+  if (auto* reply = std::get_if<Reply::Response>(&outcome)) {
     if (ctx_->logger->v(2)) {
       ctx_->logger->info(std::string(request_.method_string()) + " " +
                          std::string(request_.target()) + " -> " +
@@ -412,9 +401,7 @@ void Session::on_filtered_outcome(FilteredService::Outcome outcome) {
     return do_write_local(std::move(*reply));
   }
   if (shutting_down_) {
-    return do_write_local(make_status_response(StatusReason::kServiceUnavailable,
-                                               "watchfilter-proxy is shutting down",
-                                               request_.version(), false, ctx_->chain->counters()));
+    return do_write_local(reply().closing().shutting_down());
   }
   auto& plan = std::get<FilteredService::StreamPlan>(outcome);
   // filterRef: the stream runs the request bound to its WatchFilter.

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 
+#include "proxy/kube/reply.h"
 #include "proxy/server/session_context.h"
 #include "proxy/server/session_registry.h"
 #include "proxy/stream/watch_stream.h"
@@ -64,6 +65,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_forwarded_body_authenticated(bool authenticated);
   void read_body_within(std::uint64_t limit, std::string_view flag);
   void refuse_body(std::uint64_t limit, std::string_view flag);
+  // The proxy's replies to the request read (its HTTP version and keep-alive).
+  Reply reply() const;
+  // Replies before a request is whole (its header too large, its body refused or unread): the
+  // connection closes after them, since what the client still sends is no request.
+  Reply unread_request_reply() const;
   void on_read(boost::system::error_code ec);
   void dispatch();
   void on_chain_decision(ChainDecision& decision);

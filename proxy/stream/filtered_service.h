@@ -10,7 +10,8 @@
 #include <variant>
 
 #include "proxy/informer/informer_registry.h"
-#include "proxy/kube/status.h"
+#include "proxy/kube/reply.h"
+#include "proxy/kube/result.h"
 #include "proxy/request/watch_request.h"
 #include "proxy/stream/owned_watches.h"
 #include "proxy/stream/stream_quota.h"
@@ -47,7 +48,7 @@ class FilteredService {
  public:
   FilteredService(boost::asio::io_context& ioc, std::shared_ptr<UpstreamClient> client,
                   std::shared_ptr<const Logger> logger, std::shared_ptr<Metrics> metrics,
-                  std::shared_ptr<StatusCounters> status_counters, FilteredServiceOptions options);
+                  FilteredServiceOptions options);
 
   struct StreamPlan {
     std::shared_ptr<informer::InformerLease> lease;
@@ -62,11 +63,10 @@ class FilteredService {
     // it until it has ended.
     std::shared_ptr<void> ticket;
   };
-  using Reply = boost::beast::http::response<boost::beast::http::string_body>;
-  using Outcome = std::variant<Reply, StreamPlan>;
+  using Outcome = std::variant<Reply::Response, StreamPlan>;
 
-  // `handler` runs on `executor` (the session's strand).
-  void serve(std::shared_ptr<const WatchRequest> request, unsigned http_version, bool keep_alive,
+  // `reply` makes the request's answers; `handler` runs on `executor` (the session's strand).
+  void serve(std::shared_ptr<const WatchRequest> request, Reply reply,
              boost::asio::any_io_executor executor, std::function<void(Outcome)> handler);
   // Stops every informer (process shutdown).
   void stop();
@@ -75,9 +75,38 @@ class FilteredService {
   const FilteredServiceOptions& options() const { return options_; }
 
  private:
+  // One request on its way through the steps below; each step ends it (finish, refuse) or hands
+  // it to the next.
+  struct Call {
+    std::shared_ptr<const WatchRequest> request;
+    Reply reply;
+    boost::asio::any_io_executor executor;
+    std::function<void(Outcome)> handler;
+    std::shared_ptr<void> ticket;  // the stream's place in --max-streams-per-user
+  };
+  using CallPtr = std::shared_ptr<const Call>;
+  // A synced informer held for one call.
+  struct Lease {
+    std::shared_ptr<informer::InformerLease> lease;
+    std::shared_ptr<informer::Informer> informer;
+    informer::ResourceInfo info;
+  };
+
+  // Posts the outcome to the session's strand: every step ends here.
+  static void finish(const CallPtr& call, Outcome outcome);
+  // Answers `error` as a Status, counting the limit it enforces.
+  void refuse(const CallPtr& call, const StatusError& error);
+
+  void resolve_filter_ref(CallPtr call);
+  Result<std::shared_ptr<void>> take_stream_ticket(const WatchRequest& request);
+  void on_resource(CallPtr call, const Discovery::Result& found);
+  void on_synced(CallPtr call, Lease lease);
+  void serve_get(CallPtr call, Lease lease);
+  std::optional<StatusError> check_watcher_quota(const Call& call, const Lease& lease);
+  void start_owned(CallPtr call, Lease lease, std::shared_ptr<const FilterDefinition> definition);
+
   std::shared_ptr<const Logger> logger_;
   std::shared_ptr<Metrics> metrics_;
-  std::shared_ptr<StatusCounters> status_counters_;
   FilteredServiceOptions options_;
   std::shared_ptr<Discovery> discovery_;
   std::shared_ptr<informer::InformerRegistry> registry_;

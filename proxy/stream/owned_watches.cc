@@ -9,6 +9,7 @@
 
 #include "filters/event_view.h"
 #include "proxy/kube/owner_reference.h"
+#include "proxy/stream/informer_access.h"
 #include "proxy/watchfilter/watchfilter_spec.h"
 
 namespace watchfilter::proxy {
@@ -196,47 +197,41 @@ void OwnedWatches::prepare(std::function<void(std::shared_ptr<OwnedWatches>)> do
 }
 
 void OwnedWatches::resolve(std::size_t index, const Discovery::Result& found) {
-  if (!found.resource) return skip(index, found.message);
-  const ApiResource& res = *found.resource;
-  if (!res.has_verb("watch") || !res.has_verb("list")) {
-    return skip(index, "it cannot be listed and watched");
-  }
-  if (!res.namespaced && primary_.info.namespaced) {
+  const OwnedDefinition& d = entries_[index].definition;  // immutable: no lock needed
+  auto info = served_resource(d.gvr, found, {"list", "watch"});
+  if (!info) return skip(index, info.error().message);
+  if (!info->namespaced && primary_.info.namespaced) {
     // Kubernetes: a cluster-scoped object cannot have a namespaced owner.
     return skip(index, "it is cluster-scoped and " +
                            primary_.info.gvr.group_resource().to_string() + " is namespaced");
   }
-  const OwnedDefinition& d = entries_[index].definition;  // immutable: no lock needed
-  informer::ResourceInfo info{{d.gvr.group, d.gvr.version, res.name}, res.kind, res.namespaced};
-  informer::InformerKey key{info.gvr,
-                            res.namespaced ? primary_.request->path.namespace_name : std::string()};
-  auto acquired = registry_->acquire(key, info);
-  if (auto* refusal = std::get_if<informer::AcquireRefusal>(&acquired)) {
-    if (*refusal == informer::AcquireRefusal::kAtCapacity) {
+  const informer::InformerKey key{
+      info->gvr, info->namespaced ? primary_.request->path.namespace_name : std::string()};
+  auto lease = acquire_informer(*registry_, key, *info,
+                                describe_informer(key) + ", an owned resource of WatchFilter " +
+                                    primary_.request->filter_ref + ",");
+  if (!lease) {
+    if (!lease.error().limit.empty()) {
       std::lock_guard lock(mutex_);
-      at_capacity_ = true;
+      if (!capacity_refusal_) capacity_refusal_ = lease.error();
     }
-    return skip(index, *refusal == informer::AcquireRefusal::kAtCapacity
-                           ? "the proxy runs --max-informers=" +
-                                 std::to_string(registry_->max_informers()) +
-                                 " informers, all in use"
-                           : std::string("watchfilter-proxy is shutting down"));
+    return skip(index, lease.error().message);
   }
-  auto shared_lease = std::shared_ptr<informer::InformerLease>(
-      std::move(std::get<std::unique_ptr<informer::InformerLease>>(acquired)));
-  shared_lease->informer().when_synced([self = shared_from_this(), index, info, shared_lease](
-                                           std::optional<informer::SyncFailure> failure) {
-    if (failure) {
-      return self->skip(index, "its LIST failed with HTTP " + std::to_string(failure->status) +
-                                   ": " + failure->body);
-    }
-    {
-      std::lock_guard lock(self->mutex_);
-      self->entries_[index].info = info;
-      self->entries_[index].lease = shared_lease;
-    }
-    self->entry_done();
-  });
+  auto shared_lease = std::move(*lease);
+  shared_lease->informer().when_synced(
+      [self = shared_from_this(), index, info = *info,
+       shared_lease](std::optional<informer::SyncFailure> failure) {
+        if (failure) {
+          return self->skip(index, "its LIST failed with HTTP " + std::to_string(failure->status) +
+                                       ": " + failure->body);
+        }
+        {
+          std::lock_guard lock(self->mutex_);
+          self->entries_[index].info = info;
+          self->entries_[index].lease = shared_lease;
+        }
+        self->entry_done();
+      });
 }
 
 void OwnedWatches::skip(std::size_t index, const std::string& why) {

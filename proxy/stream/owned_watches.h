@@ -5,11 +5,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "proxy/base/log.h"
 #include "proxy/informer/informer_registry.h"
+#include "proxy/kube/result.h"
 #include "proxy/request/filter_binding.h"
 #include "proxy/request/watch_request.h"
 #include "proxy/upstream/discovery.h"
@@ -57,12 +59,12 @@ class OwnedWatches : public std::enable_shared_from_this<OwnedWatches> {
   void prepare(std::function<void(std::shared_ptr<OwnedWatches>)> done);
   // Subscribes the ready entries; owners are woken on `stream`, the primary's endpoint.
   void start(std::weak_ptr<informer::StreamEndpoint> stream);
-  // After prepare(): an entry got no informer because --max-informers were all in use. The
-  // stream must not start without it (its owners would miss wake-ups): FilteredService refuses
-  // it like a primary past the limit.
-  bool at_capacity() const {
+  // After prepare(): the 429 of an entry that got no informer because --max-informers were all
+  // in use (nullopt: none). The stream must not start without it (its owners would miss
+  // wake-ups): FilteredService refuses it like a primary past the limit.
+  std::optional<StatusError> capacity_refusal() const {
     std::lock_guard lock(mutex_);
-    return at_capacity_;
+    return capacity_refusal_;
   }
 
  private:
@@ -87,7 +89,7 @@ class OwnedWatches : public std::enable_shared_from_this<OwnedWatches> {
   boost::asio::any_io_executor executor_;
   // prepare() fills entries_ from several strands; start() and the destructor run after it.
   mutable std::mutex mutex_;
-  bool at_capacity_ = false;
+  std::optional<StatusError> capacity_refusal_;
   std::vector<Entry> entries_;
   std::size_t pending_ = 0;
   std::function<void(std::shared_ptr<OwnedWatches>)> done_;

@@ -63,8 +63,8 @@ class FieldErrors {
   }
   bool empty() const { return causes_.empty(); }
 
-  WakeupCreateError to_error(const std::string& name) const {
-    WakeupCreateError e;
+  StatusError to_error(const std::string& name) const {
+    StatusError e;
     e.reason = StatusReason::kInvalid;
     std::string list;
     for (const auto& c : causes_) {
@@ -73,10 +73,7 @@ class FieldErrors {
     }
     e.message = std::string(kQualifiedKind) + " " + quoted(name) +
                 " is invalid: " + (causes_.size() > 1 ? "[" + list + "]" : list);
-    e.details.name = name;
-    e.details.group = "stream.watchfilter.io";
-    e.details.kind = "Wakeup";
-    e.details.causes = causes_;
+    e.details = StatusDetails{name, "stream.watchfilter.io", "Wakeup", causes_};
     return e;
   }
 
@@ -87,10 +84,6 @@ class FieldErrors {
   }
   std::vector<StatusCause> causes_;
 };
-
-WakeupCreateError bad_request(std::string message) {
-  return WakeupCreateError{StatusReason::kBadRequest, std::move(message), {}};
-}
 
 // mime.ParseMediaType's type part, lowercased.
 std::string media_type(std::string_view content_type) {
@@ -200,20 +193,18 @@ std::string random_uid(const std::function<std::uint64_t()>& random) {
   return buf;
 }
 
-std::variant<WakeupCreated, WakeupCreateError> parse_wakeup_create(const WakeupCreateInput& in) {
+Result<WakeupCreated> parse_wakeup_create(const WakeupCreateInput& in) {
   // An absent Content-Type is read as JSON, as kube-apiserver does (its first media type).
   const std::string type = media_type(in.content_type);
   if (!type.empty() && type != "application/json") {
-    return WakeupCreateError{StatusReason::kUnsupportedMediaType,
-                             "the body of the request was in an unknown format - accepted media "
-                             "types include: application/json",
-                             {}};
+    return StatusError{StatusReason::kUnsupportedMediaType,
+                       "the body of the request was in an unknown format - accepted media "
+                       "types include: application/json"};
   }
   if (in.body.size() > kMaxWakeupBodyBytes) {
-    return WakeupCreateError{
+    return StatusError{
         StatusReason::kRequestEntityTooLarge,
-        "the request body exceeds " + std::to_string(kMaxWakeupBodyBytes) + " bytes",
-        {}};
+        "the request body exceeds " + std::to_string(kMaxWakeupBodyBytes) + " bytes"};
   }
   rapidjson::Document doc;
   // Iterative: nesting costs heap, not stack (the handler chain bounded the depth already).

@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "proxy/kube/status.h"
+#include "proxy/kube/result.h"
 #include "proxy/wakeup/wakeup_object.h"
 
 namespace watchfilter::proxy {
@@ -20,13 +20,6 @@ inline constexpr std::chrono::hours kMaxWakeupDelay{24 * 30};
 // How far in the past spec.at may lie (a past time is due at once): a bound, so that no time the
 // proxy computes with can overflow, and wide enough for a late client.
 inline constexpr std::chrono::hours kMaxWakeupPast{24 * 30};
-
-// A creation that failed: the Status to answer (400, 413, 415 or 422 with field causes).
-struct WakeupCreateError {
-  StatusReason reason = StatusReason::kBadRequest;
-  std::string message;
-  StatusDetails details;
-};
 
 // A valid creation: the object to store (name generated, uid and timestamps set) and the
 // unknown fields that were ignored (kube-apiserver's fieldValidation=Warn answers them as
@@ -57,7 +50,8 @@ struct WakeupCreateInput {
 // exactly one of spec.after (Go duration, 0 to 720h) and spec.at (RFC 3339, at most 720h ahead
 // and 720h ago). status and spec.username are ignored: the server sets them (spec.username to
 // input.username, as kube-apiserver does for a CertificateSigningRequest).
-std::variant<WakeupCreated, WakeupCreateError> parse_wakeup_create(const WakeupCreateInput& input);
+// A failed creation's StatusError is 400, 413, 415 or 422 with field causes.
+Result<WakeupCreated> parse_wakeup_create(const WakeupCreateInput& input);
 
 // kube-apiserver's SimpleNameGenerator: the prefix cut to 58 characters + 5 characters of
 // "bcdfghjklmnpqrstvwxz2456789" (no vowels: no words), drawn from `random`.

@@ -28,6 +28,11 @@ StatusDetails resource_details(const std::string& name) {
   return d;
 }
 
+Reply::Response not_found(const Reply& r, const std::string& name) {
+  const StatusDetails d = resource_details(name);
+  return r.not_found("wakeups.stream.watchfilter.io \"" + name + "\" not found", &d);
+}
+
 }  // namespace
 
 std::optional<WakeupPath> parse_wakeup_path(std::string_view path) {
@@ -68,28 +73,17 @@ std::uint64_t WakeupService::random() {
 
 void WakeupService::handle(const Request& request, const WakeupPath& path, const UserInfo& caller,
                            net::any_io_executor executor, std::function<void(Response)> done) {
-  const unsigned version = request.version();
-  const bool keep_alive = request.keep_alive();
+  const Reply r(request.version(), request.keep_alive(), *counters_);
   auto reply = [&](Response res) {
     net::dispatch(executor, [done = std::move(done), res = std::move(res)]() mutable {
       done(std::move(res));
     });
   };
-  auto status = [&](StatusReason reason, const std::string& message,
-                    const StatusDetails* details = nullptr) {
-    return make_status_response(reason, message, version, keep_alive, *counters_, details);
-  };
   auto not_loaded = [&] {
-    return status(StatusReason::kServiceUnavailable,
-                  "wake-ups are not available yet: " + registry_->not_loaded_reason());
-  };
-  auto not_found = [&](const std::string& name) {
-    const StatusDetails d = resource_details(name);
-    return status(StatusReason::kNotFound,
-                  "wakeups.stream.watchfilter.io \"" + name + "\" not found", &d);
+    return r.unavailable("wake-ups are not available yet: " + registry_->not_loaded_reason());
   };
   auto method_not_allowed = [&](const std::string& why) {
-    Response res = status(StatusReason::kMethodNotAllowed, why);
+    Response res = r.status(StatusReason::kMethodNotAllowed, why);
     res.set(http::field::allow, kAllow);
     return res;
   };
@@ -101,8 +95,7 @@ void WakeupService::handle(const Request& request, const WakeupPath& path, const
   if (q != std::string_view::npos) params = parse_query(target.substr(q + 1));
   if (!path.namespace_name.empty() && !is_dns_label(path.namespace_name)) {
     const StatusDetails d{path.namespace_name, "", "namespaces"};
-    return reply(status(StatusReason::kNotFound,
-                        "namespaces \"" + path.namespace_name + "\" not found", &d));
+    return reply(r.not_found("namespaces \"" + path.namespace_name + "\" not found", &d));
   }
 
   if (method == http::verb::get || method == http::verb::head) {
@@ -115,13 +108,12 @@ void WakeupService::handle(const Request& request, const WakeupPath& path, const
       }
       auto items = registry_->list(path.namespace_name);
       if (!items) return reply(not_loaded());
-      return reply(
-          make_json_response(http::status::ok, wakeup_list_json(*items), version, keep_alive));
+      return reply(r.json(http::status::ok, wakeup_list_json(*items)));
     }
     if (!registry_->not_loaded_reason().empty()) return reply(not_loaded());
     auto object = registry_->get(path.namespace_name, path.name);
-    if (!object) return reply(not_found(path.name));
-    return reply(make_json_response(http::status::ok, wakeup_json(*object), version, keep_alive));
+    if (!object) return reply(not_found(r, path.name));
+    return reply(r.json(http::status::ok, wakeup_json(*object)));
   }
 
   if (method == http::verb::post) {
@@ -139,25 +131,19 @@ void WakeupService::handle(const Request& request, const WakeupPath& path, const
     }
     registry_->remove(
         path.namespace_name, path.name,
-        [counters = counters_, version, keep_alive, name = path.name, executor,
-         done = std::move(done)](WakeupRegistry::Answer answer,
-                                 std::optional<WakeupObject> removed) mutable {
+        // The counters outlive the reply that points at them.
+        [counters = counters_, r, name = path.name, executor, done = std::move(done)](
+            WakeupRegistry::Answer answer, std::optional<WakeupObject> removed) mutable {
           Response res;
-          const StatusDetails d = resource_details(name);
           switch (answer.outcome) {
             case WakeupRegistry::Outcome::kDone:
-              res =
-                  make_json_response(http::status::ok, wakeup_json(*removed), version, keep_alive);
+              res = r.json(http::status::ok, wakeup_json(*removed));
               break;
             case WakeupRegistry::Outcome::kNotFound:
-              res = make_status_response(StatusReason::kNotFound,
-                                         "wakeups.stream.watchfilter.io \"" + name + "\" not found",
-                                         version, keep_alive, *counters, &d);
+              res = not_found(r, name);
               break;
             default:
-              res = make_status_response(StatusReason::kServiceUnavailable,
-                                         "the wake-up could not be deleted: " + answer.message,
-                                         version, keep_alive, *counters);
+              res = r.unavailable("the wake-up could not be deleted: " + answer.message);
           }
           net::dispatch(executor, [done = std::move(done), res = std::move(res)]() mutable {
             done(std::move(res));
@@ -172,8 +158,7 @@ void WakeupService::handle(const Request& request, const WakeupPath& path, const
 
 void WakeupService::create(const Request& request, const WakeupPath& path, const UserInfo& caller,
                            net::any_io_executor executor, std::function<void(Response)> done) {
-  const unsigned version = request.version();
-  const bool keep_alive = request.keep_alive();
+  const Reply r(request.version(), request.keep_alive(), *counters_);
   std::vector<QueryParam> params;
   if (auto q = request.target().find('?'); q != std::string_view::npos) {
     params = parse_query(request.target().substr(q + 1));
@@ -186,10 +171,8 @@ void WakeupService::create(const Request& request, const WakeupPath& path, const
   bool dry_run = false;
   if (const std::string* v = find_param(params, "dryRun")) {
     if (*v != "All" && !v->empty()) {
-      return reply(make_status_response(
-          StatusReason::kBadRequest,
-          "dryRun: Unsupported value: \"" + *v + "\": supported values: \"All\"", version,
-          keep_alive, *counters_));
+      return reply(
+          r.bad_request("dryRun: Unsupported value: \"" + *v + "\": supported values: \"All\""));
     }
     dry_run = *v == "All";
   }
@@ -210,14 +193,9 @@ void WakeupService::create(const Request& request, const WakeupPath& path, const
     return generate_wakeup_name(prefix, [this] { return random(); });
   };
   auto parsed = parse_wakeup_create(input);
-  if (auto* error = std::get_if<WakeupCreateError>(&parsed)) {
-    const StatusDetails* details =
-        error->details.kind.empty() && error->details.name.empty() ? nullptr : &error->details;
-    return reply(make_status_response(error->reason, error->message, version, keep_alive,
-                                      *counters_, details));
-  }
-  auto& created = std::get<WakeupCreated>(parsed);
-  Creation creation;
+  if (!parsed) return reply(r.error(parsed.error()));
+  WakeupCreated& created = *parsed;
+  Creation creation{.object = {}, .warnings = {}, .reply = r};
   creation.object = std::move(created.object);
   creation.name_generated = generated;
   creation.retries_left = generated ? kNameRetries : 0;
@@ -227,11 +205,8 @@ void WakeupService::create(const Request& request, const WakeupPath& path, const
       creation.warnings.push_back("299 - \"unknown field \\\"" + field + "\\\"\"");
     }
   }
-  creation.version = version;
-  creation.keep_alive = keep_alive;
   if (dry_run) {
-    Response res = make_json_response(http::status::created, wakeup_json(creation.object), version,
-                                      keep_alive);
+    Response res = r.json(http::status::created, wakeup_json(creation.object));
     for (const auto& w : creation.warnings) res.insert(http::field::warning, w);
     return reply(std::move(res));
   }
@@ -243,8 +218,7 @@ void WakeupService::store(Creation creation, net::any_io_executor executor,
   WakeupObject object = creation.object;
   registry_->add(std::move(object), [this, creation = std::move(creation), executor,
                                      done = std::move(done)](WakeupRegistry::Answer a) mutable {
-    const unsigned version = creation.version;
-    const bool keep_alive = creation.keep_alive;
+    const Reply& r = creation.reply;
     const std::string name = creation.object.wakeup.name;
     if (a.outcome == WakeupRegistry::Outcome::kExists && creation.retries_left > 0) {
       --creation.retries_left;
@@ -256,50 +230,40 @@ void WakeupService::store(Creation creation, net::any_io_executor executor,
     const StatusDetails d = resource_details(name);
     switch (a.outcome) {
       case WakeupRegistry::Outcome::kDone:
-        res = make_json_response(http::status::created, wakeup_json(creation.object), version,
-                                 keep_alive);
+        res = r.json(http::status::created, wakeup_json(creation.object));
         for (const auto& w : creation.warnings) res.insert(http::field::warning, w);
         break;
       case WakeupRegistry::Outcome::kExists:
-        res = make_status_response(StatusReason::kAlreadyExists,
-                                   "wakeups.stream.watchfilter.io \"" + name +
-                                       "\" already exists (wake-up names are unique across "
-                                       "namespaces)",
-                                   version, keep_alive, *counters_, &d);
+        res = r.status(StatusReason::kAlreadyExists,
+                       "wakeups.stream.watchfilter.io \"" + name +
+                           "\" already exists (wake-up names are unique across namespaces)",
+                       &d);
         break;
       case WakeupRegistry::Outcome::kFull: {
         // The cluster's limit: wake-ups are delivered and deleted all the time, so a later retry
         // can pass.
         if (metrics_) metrics_->count_refusal(a.limit);
-        StatusDetails retry;
-        retry.retry_after_seconds = 10;
-        res = make_status_response(
-            StatusReason::kTooManyRequests,
+        res = r.too_many_requests(
             "too many pending wake-ups: " + a.message + "; retry after some have been delivered",
-            version, keep_alive, *counters_, &retry);
+            10);
         break;
       }
       case WakeupRegistry::Outcome::kQuota:
         // The namespace's limit, worded as kube-apiserver's ResourceQuota admission words an
         // exceeded object count: 403, which clients do not retry on their own.
         if (metrics_) metrics_->count_refusal(a.limit);
-        res = make_status_response(
-            StatusReason::kForbidden,
+        res = r.forbidden(
             "wakeups.stream.watchfilter.io \"" + name + "\" is forbidden: exceeded quota: " +
                 a.limit + ", requested: wakeups=1, used: wakeups=" + std::to_string(a.used) +
                 ", limited: wakeups=" + std::to_string(registry_->limits().max_per_namespace),
-            version, keep_alive, *counters_, &d);
+            d);
         break;
       case WakeupRegistry::Outcome::kNotLoaded:
-        res = make_status_response(StatusReason::kServiceUnavailable,
-                                   "wake-ups are not available yet: " + a.message, version,
-                                   keep_alive, *counters_);
+        res = r.unavailable("wake-ups are not available yet: " + a.message);
         break;
       default:
-        res = make_status_response(StatusReason::kServiceUnavailable,
-                                   "the wake-up could not be stored in " +
-                                       registry_->store_description() + ": " + a.message,
-                                   version, keep_alive, *counters_);
+        res = r.unavailable("the wake-up could not be stored in " + registry_->store_description() +
+                            ": " + a.message);
     }
     net::dispatch(executor, [done = std::move(done), res = std::move(res)]() mutable {
       done(std::move(res));

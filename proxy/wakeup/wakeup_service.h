@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/kube/reply.h"
 #include "proxy/kube/status.h"
 #include "proxy/kube/user_info.h"
 #include "proxy/telemetry/metrics.h"
@@ -67,8 +68,7 @@ class WakeupService {
     bool name_generated = false;
     int retries_left = 0;  // fresh names to try when a generated one is taken
     std::vector<std::string> warnings;
-    unsigned version = 11;
-    bool keep_alive = true;
+    Reply reply;
   };
   void store(Creation creation, boost::asio::any_io_executor executor,
              std::function<void(Response)> done);

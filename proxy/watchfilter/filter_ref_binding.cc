@@ -13,8 +13,8 @@ std::string duration_text(const std::optional<std::chrono::milliseconds>& d) {
 
 }  // namespace
 
-std::variant<WatchRequest, FilterRefRefusal> bind_filter_ref(
-    const WatchRequest& request, const WatchFilterCatalog::Resolution& resolution) {
+Result<WatchRequest> bind_filter_ref(const WatchRequest& request,
+                                     const WatchFilterCatalog::Resolution& resolution) {
   using Failure = WatchFilterCatalog::Failure;
   const std::string& ref = request.filter_ref;
   switch (resolution.failure) {
@@ -22,45 +22,45 @@ std::variant<WatchRequest, FilterRefRefusal> bind_filter_ref(
       break;
     case Failure::kNotFound: {
       const auto slash = ref.find('/');
-      return FilterRefRefusal{StatusReason::kNotFound, resolution.message,
-                              StatusDetails{ref.substr(slash + 1), std::string(kWatchFilterGroup),
-                                            std::string(kWatchFilterResource)}};
+      return StatusError{StatusReason::kNotFound, resolution.message,
+                         StatusDetails{ref.substr(slash + 1), std::string(kWatchFilterGroup),
+                                       std::string(kWatchFilterResource)}};
     }
     case Failure::kCrdMissing:
-      return FilterRefRefusal{StatusReason::kNotFound,
-                              "filterRef=" + ref + ": " + resolution.message, std::nullopt};
+      return StatusError{StatusReason::kNotFound, "filterRef=" + ref + ": " + resolution.message,
+                         std::nullopt};
     case Failure::kUnavailable:
-      return FilterRefRefusal{StatusReason::kServiceUnavailable,
-                              "filterRef=" + ref + ": " + resolution.message, std::nullopt};
+      return StatusError{StatusReason::kServiceUnavailable,
+                         "filterRef=" + ref + ": " + resolution.message, std::nullopt};
   }
 
   const WatchFilterSpec& spec = *resolution.entry.spec;
   const auto definition = resolution.entry.binding->current();
   if (!definition || !definition->filter) {
     const std::string why = definition ? definition->error : spec.error;
-    return FilterRefRefusal{
-        StatusReason::kBadRequest,
-        "WatchFilter " + ref + " is invalid" +
-            (spec.invalid_reason.empty() ? "" : " (" + spec.invalid_reason + ")") + ": " + why,
-        std::nullopt};
+    return StatusError{StatusReason::kBadRequest,
+                       "WatchFilter " + ref + " is invalid" +
+                           (spec.invalid_reason.empty() ? "" : " (" + spec.invalid_reason + ")") +
+                           ": " + why,
+                       std::nullopt};
   }
   const kube::GroupVersionResource& requested = request.path.gvr;
   if (requested != spec.resource) {
-    return FilterRefRefusal{StatusReason::kBadRequest,
-                            "WatchFilter " + ref + " filters " + spec.resource.to_string() +
-                                ", not " + requested.to_string() + " (its spec.resource)",
-                            std::nullopt};
+    return StatusError{StatusReason::kBadRequest,
+                       "WatchFilter " + ref + " filters " + spec.resource.to_string() + ", not " +
+                           requested.to_string() + " (its spec.resource)",
+                       std::nullopt};
   }
   WatchRequest bound = request;
   if (request.label_selector->text().empty()) {
     bound.label_selector = spec.label_selector;
   } else if (request.label_selector->text() != spec.label_selector->text()) {
-    return FilterRefRefusal{StatusReason::kBadRequest,
-                            "labelSelector " + quoted(request.label_selector->text()) +
-                                " differs from the spec.labelSelector " +
-                                quoted(spec.label_selector->text()) + " of WatchFilter " + ref +
-                                ": leave it out to use the WatchFilter's",
-                            std::nullopt};
+    return StatusError{StatusReason::kBadRequest,
+                       "labelSelector " + quoted(request.label_selector->text()) +
+                           " differs from the spec.labelSelector " +
+                           quoted(spec.label_selector->text()) + " of WatchFilter " + ref +
+                           ": leave it out to use the WatchFilter's",
+                       std::nullopt};
   }
   // The WatchFilter decides resync and debounce (and changes them for open streams); a request
   // may repeat them but not contradict them.
@@ -68,11 +68,11 @@ std::variant<WatchRequest, FilterRefRefusal> bind_filter_ref(
        {std::tuple{"resync", request.resync, definition->resync},
         std::tuple{"debounce", request.debounce, definition->debounce}}) {
     if (asked && asked != configured) {
-      return FilterRefRefusal{StatusReason::kBadRequest,
-                              std::string(name) + "=" + duration_text(asked) + " differs from " +
-                                  "the spec." + name + " (" + duration_text(configured) +
-                                  ") of WatchFilter " + ref + ": leave it out",
-                              std::nullopt};
+      return StatusError{StatusReason::kBadRequest,
+                         std::string(name) + "=" + duration_text(asked) + " differs from " +
+                             "the spec." + name + " (" + duration_text(configured) +
+                             ") of WatchFilter " + ref + ": leave it out",
+                         std::nullopt};
     }
   }
   bound.binding = resolution.entry.binding;

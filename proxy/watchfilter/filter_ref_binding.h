@@ -1,21 +1,10 @@
 #pragma once
 
-#include <optional>
-#include <string>
-#include <variant>
-
-#include "proxy/kube/status.h"
+#include "proxy/kube/result.h"
 #include "proxy/request/watch_request.h"
 #include "proxy/watchfilter/watchfilter_catalog.h"
 
 namespace watchfilter::proxy {
-
-// Why a filterRef request is refused: the Status reply's reason and message.
-struct FilterRefRefusal {
-  StatusReason reason = StatusReason::kBadRequest;
-  std::string message;
-  std::optional<StatusDetails> details;
-};
 
 // Applies what the catalog answered for `request.filter_ref` to the request: a copy carrying
 // the WatchFilter's binding, current filter, resync and debounce (and its labelSelector when
@@ -25,7 +14,7 @@ struct FilterRefRefusal {
 //   the WatchFilter is invalid -> 400 with its error ("col N: ..." for an expression);
 //   its spec.resource is not the request's resource, or its labelSelector, resync or
 //   debounce differ from the request's -> 400 naming both values.
-std::variant<WatchRequest, FilterRefRefusal> bind_filter_ref(
-    const WatchRequest& request, const WatchFilterCatalog::Resolution& resolution);
+Result<WatchRequest> bind_filter_ref(const WatchRequest& request,
+                                     const WatchFilterCatalog::Resolution& resolution);
 
 }  // namespace watchfilter::proxy

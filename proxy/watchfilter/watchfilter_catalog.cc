@@ -141,7 +141,7 @@ void WatchFilterCatalog::apply_line(std::string_view line) {
     if (event->type == "BOOKMARK") {
       // The end of the initial events of the first sync, or of a relist after the watch ended.
       if (event->initial_events_end && (syncing_ || !synced_)) answered = finish_sync_locked();
-    } else if (auto* spec = std::get_if<WatchFilterSpec>(&event->object)) {
+    } else if (WatchFilterSpec* spec = event->object ? &*event->object : nullptr) {
       if (event->type == "ADDED" || event->type == "MODIFIED") {
         if (syncing_) seen_while_syncing_.insert(spec->ref);
         upsert_locked(std::make_shared<const WatchFilterSpec>(std::move(*spec)));
@@ -151,7 +151,7 @@ void WatchFilterCatalog::apply_line(std::string_view line) {
       }
     } else if (logger_->v(1)) {
       logger_->info("WatchFilter catalog: ignored a " + event->type +
-                    " event: " + std::get<std::string>(event->object));
+                    " event: " + event->object.error().message);
     }
   }
   for (auto& [waiter, resolution] : answered) answer(std::move(waiter), std::move(resolution));

@@ -104,11 +104,11 @@ std::shared_ptr<const LabelSelector> read_label_selector(const Value& object, co
                                                          Problems& problems) {
   const std::string text = read_string(object, key, path, problems);
   auto parsed = LabelSelector::parse(text);
-  if (auto* err = std::get_if<std::string>(&parsed)) {
-    problems.invalid_spec(path + ": Invalid value: \"" + text + "\": " + *err);
+  if (!parsed) {
+    problems.invalid_spec(path + ": Invalid value: \"" + text + "\": " + parsed.error().message);
     return std::make_shared<const LabelSelector>();
   }
-  return std::make_shared<const LabelSelector>(std::move(std::get<LabelSelector>(parsed)));
+  return std::make_shared<const LabelSelector>(std::move(parsed).value());
 }
 
 ConditionSnapshot read_condition(const Value& c) {
@@ -196,14 +196,13 @@ void read_status(const Value* status, WatchFilterSpec& out) {
   }
 }
 
-std::variant<WatchFilterSpec, std::string> read_object(const Value& object,
-                                                       const filters::CompileOptions& compile) {
-  if (!object.IsObject()) return std::string("not a JSON object");
+Result<WatchFilterSpec> read_object(const Value& object, const filters::CompileOptions& compile) {
+  if (!object.IsObject()) return bad_request("not a JSON object");
   const Value* metadata = member(object, "metadata");
   const Value* ns = metadata ? member(*metadata, "namespace") : nullptr;
   const Value* name = metadata ? member(*metadata, "name") : nullptr;
   if (ns == nullptr || name == nullptr || !ns->IsString() || !name->IsString()) {
-    return std::string("no metadata.namespace and metadata.name");
+    return bad_request("no metadata.namespace and metadata.name");
   }
   WatchFilterSpec out;
   out.ref = WatchFilterRef{string_of(*ns), string_of(*name)};
@@ -226,11 +225,11 @@ std::variant<WatchFilterSpec, std::string> read_object(const Value& object,
 
 }  // namespace
 
-std::variant<WatchFilterSpec, std::string> parse_watchfilter(
-    std::string_view object_json, const filters::CompileOptions& compile) {
+Result<WatchFilterSpec> parse_watchfilter(std::string_view object_json,
+                                          const filters::CompileOptions& compile) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(object_json.data(), object_json.size());
-  if (doc.HasParseError()) return std::string("not JSON");
+  if (doc.HasParseError()) return bad_request("not JSON");
   return read_object(doc, compile);
 }
 
@@ -242,7 +241,7 @@ std::optional<WatchFilterEvent> parse_watchfilter_event(std::string_view line,
   const Value* type = member(doc, "type");
   const Value* object = member(doc, "object");
   if (type == nullptr || !type->IsString() || object == nullptr) return std::nullopt;
-  WatchFilterEvent event{string_of(*type), std::string(), false};
+  WatchFilterEvent event{string_of(*type), bad_request("no object read"), false};
   if (event.type == "BOOKMARK") {
     const Value* metadata = member(*object, "metadata");
     const Value* annotations = metadata ? member(*metadata, "annotations") : nullptr;

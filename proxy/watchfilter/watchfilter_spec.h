@@ -14,6 +14,7 @@
 #include "filters/compiled_filter.h"
 #include "proxy/kube/group_version_resource.h"
 #include "proxy/kube/label_selector.h"
+#include "proxy/kube/result.h"
 #include "proxy/request/watchfilter_ref.h"
 
 namespace watchfilter::proxy {
@@ -74,18 +75,18 @@ struct WatchFilterSpec {
   std::optional<ConditionSnapshot> status_ready;
 };
 
-// Reads one WatchFilter object (JSON). The error string is for objects that cannot be a
-// WatchFilter at all (not JSON, no metadata.namespace/name); spec problems are in the result.
+// Reads one WatchFilter object (JSON). The error is for objects that cannot be a WatchFilter at
+// all (not JSON, no metadata.namespace/name); spec problems are in the result.
 // `compile`: the proxy's filter budgets; an expression over one makes the WatchFilter
 // InvalidFilter with the compiler's message, naming the limit and the cost.
-std::variant<WatchFilterSpec, std::string> parse_watchfilter(
-    std::string_view object_json, const filters::CompileOptions& compile = {});
+Result<WatchFilterSpec> parse_watchfilter(std::string_view object_json,
+                                          const filters::CompileOptions& compile = {});
 
 // One line of a watch of watchfilters: its type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR) and,
 // for the object events, the parsed object. nullopt when the line is not a watch event.
 struct WatchFilterEvent {
   std::string type;
-  std::variant<WatchFilterSpec, std::string> object;
+  Result<WatchFilterSpec> object = bad_request("no object");
   // BOOKMARK: metadata.annotations["k8s.io/initial-events-end"] == "true".
   bool initial_events_end = false;
 };

@@ -2,9 +2,9 @@
 
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
+#include "proxy/kube/result.h"
 #include "proxy/request/watchfilter_ref.h"
 #include "proxy/request/watchview_ref.h"
 
@@ -21,11 +21,9 @@ struct WatchView {
   std::vector<WatchFilterRef> filters;
 };
 
-// Reads a WatchView object (kube-apiserver's JSON for `ref`); the message of a 400 when its spec
-// is not one (the CRD's schema keeps such objects out; the proxy checks again rather than trust
-// it): `WatchView ns/x is invalid: spec.filters[1].name: Invalid value: "A": must be a DNS-1123
-// subdomain`.
-std::variant<WatchView, std::string> parse_watchview(const WatchViewRef& ref,
-                                                     std::string_view json);
+// Reads a WatchView object (kube-apiserver's JSON for `ref`); a 400 when its spec is not one (the
+// CRD's schema keeps such objects out; the proxy checks again rather than trust it): `WatchView
+// ns/x is invalid: spec.filters[1].name: Invalid value: "A": must be a DNS-1123 subdomain`.
+Result<WatchView> parse_watchview(const WatchViewRef& ref, std::string_view json);
 
 }  // namespace watchfilter::proxy

@@ -35,12 +35,12 @@ WatchViewResolver::Resolution WatchViewResolver::interpret(const WatchViewRef& r
   Resolution r;
   if (status == 200) {
     auto parsed = parse_watchview(ref, body);
-    if (auto* error = std::get_if<std::string>(&parsed)) {
+    if (!parsed) {
       r.failure = Failure::kInvalid;
-      r.message = std::move(*error);
+      r.message = parsed.error().message;
       return r;
     }
-    r.view = std::make_shared<const WatchView>(std::move(std::get<WatchView>(parsed)));
+    r.view = std::make_shared<const WatchView>(std::move(parsed).value());
     return r;
   }
   if (status == 404 && names_object(body, ref.name)) {

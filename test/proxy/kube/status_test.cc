@@ -46,45 +46,5 @@ TEST(StatusTest, ReasonsMapToCodes) {
   EXPECT_EQ(reason_name(StatusReason::kServiceUnavailable), "ServiceUnavailable");
 }
 
-TEST(StatusTest, ResponseIsCounted) {
-  StatusCounters counters;
-  auto res = make_status_response(StatusReason::kServiceUnavailable, "down", 11, true, counters);
-  EXPECT_EQ(res.result(), http::status::service_unavailable);
-  EXPECT_EQ(res[http::field::content_type], "application/json");
-  EXPECT_EQ(res[http::field::content_length], std::to_string(res.body().size()));
-  EXPECT_TRUE(res.keep_alive());
-  EXPECT_EQ(counters.count(StatusReason::kServiceUnavailable), 1u);
-  EXPECT_EQ(counters.count(StatusReason::kBadRequest), 0u);
-}
-
-TEST(StatusTest, TooManyRequestsCarriesRetryAfter) {
-  StatusCounters counters;
-  StatusDetails details;
-  details.retry_after_seconds = 10;
-  auto res =
-      make_status_response(StatusReason::kTooManyRequests, "limit", 11, true, counters, &details);
-  EXPECT_EQ(res.result(), http::status::too_many_requests);
-  EXPECT_EQ(res[http::field::retry_after], "10");
-  EXPECT_EQ(res.body(),
-            R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)"
-            R"("message":"limit","reason":"TooManyRequests","details":{"retryAfterSeconds":10},)"
-            R"("code":429})");
-  auto plain = make_status_response(StatusReason::kTooManyRequests, "limit", 11, true, counters);
-  EXPECT_EQ(plain[http::field::retry_after], "");
-}
-
-TEST(StatusTest, RetryAfterIsAHeaderAndADetail) {
-  StatusCounters counters;
-  StatusDetails retry;
-  retry.retry_after_seconds = 3;
-  auto res =
-      make_status_response(StatusReason::kTooManyRequests, "slow down", 11, true, counters, &retry);
-  EXPECT_EQ(res.result(), boost::beast::http::status::too_many_requests);
-  EXPECT_EQ(res[boost::beast::http::field::retry_after], "3");
-  EXPECT_EQ(
-      res.body(),
-      R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"slow down","reason":"TooManyRequests","details":{"retryAfterSeconds":3},"code":429})");
-}
-
 }  // namespace
 }  // namespace watchfilter::proxy

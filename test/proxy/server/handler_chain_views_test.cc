@@ -20,8 +20,8 @@ using namespace std::chrono_literals;
 
 RequestTarget parsed(std::string_view target) {
   auto r = parse_request_target(target);
-  EXPECT_TRUE(std::holds_alternative<RequestTarget>(r)) << target;
-  return std::holds_alternative<RequestTarget>(r) ? std::get<RequestTarget>(r) : RequestTarget{};
+  EXPECT_TRUE(r.ok()) << target;
+  return r.ok() ? r.value() : RequestTarget{};
 }
 
 TEST(ViewPathTest, SplitsTheViewFromTheUpstreamPathAfterDecoding) {
@@ -60,31 +60,28 @@ TEST(ViewPathTest, MarksWhatNamesNoViewAndTheDoubledPrefix) {
   EXPECT_TRUE(
       parsed("/views/db/ops/apis/stream.watchfilter.io/v1alpha1/proxy/api/v1/secrets").own_group);
   // `..` is refused before anything is split.
-  EXPECT_TRUE(std::holds_alternative<std::string>(
-      parse_request_target("/views/db/ops/../../api/v1/secrets")));
-  EXPECT_TRUE(std::holds_alternative<std::string>(
-      parse_request_target("/views/db/ops/%2E%2E/x/api/v1/secrets")));
+  EXPECT_FALSE(parse_request_target("/views/db/ops/../../api/v1/secrets").ok());
+  EXPECT_FALSE(parse_request_target("/views/db/ops/%2E%2E/x/api/v1/secrets").ok());
 }
 
 TEST(WatchViewTest, ReadsTheFiltersItNames) {
   auto v =
       parse_watchview({"db", "ops"}, R"({"spec":{"filters":[{"name":"dbs"},{"name":"cms.v1"}]}})");
-  ASSERT_TRUE(std::holds_alternative<WatchView>(v));
-  const auto& view = std::get<WatchView>(v);
+  ASSERT_TRUE(v.ok());
+  const auto& view = v.value();
   ASSERT_EQ(view.filters.size(), 2u);
   EXPECT_EQ(view.filters[1].to_string(), "db/cms.v1");
-  EXPECT_EQ(std::get<std::string>(
-                parse_watchview({"db", "ops"}, R"({"spec":{"filters":[{"name":"A"}]}})")),
-            "WatchView db/ops is invalid: spec.filters[0].name: Invalid value: \"A\": must be a "
-            "DNS-1123 subdomain");
-  EXPECT_EQ(std::get<std::string>(parse_watchview({"db", "ops"}, R"({"spec":{}})")),
+  EXPECT_EQ(
+      parse_watchview({"db", "ops"}, R"({"spec":{"filters":[{"name":"A"}]}})").error().message,
+      "WatchView db/ops is invalid: spec.filters[0].name: Invalid value: \"A\": must be a "
+      "DNS-1123 subdomain");
+  EXPECT_EQ(parse_watchview({"db", "ops"}, R"({"spec":{}})").error().message,
             "WatchView db/ops is invalid: spec.filters: Required value");
   std::string many = R"({"spec":{"filters":[)";
   for (int i = 0; i < 33; ++i)
     many += (i ? "," : "") + std::string(R"({"name":"f)") + std::to_string(i) + "\"}";
-  EXPECT_NE(
-      std::get<std::string>(parse_watchview({"db", "ops"}, many + "]}}")).find("Too many: 33"),
-      std::string::npos);
+  EXPECT_NE(parse_watchview({"db", "ops"}, many + "]}}").error().message.find("Too many: 33"),
+            std::string::npos);
 }
 
 TEST(WatchViewTest, ResolverTellsAMissingViewFromAMissingCrd) {

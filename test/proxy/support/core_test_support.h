@@ -87,11 +87,11 @@ WatchRequest request(std::string filter, std::string query = "") {
   const auto params = parse_query(query);
   auto fs = FieldSelector::parse(
       find_param(params, "fieldSelector") ? *find_param(params, "fieldSelector") : std::string());
-  r.field_selector = std::make_shared<const FieldSelector>(std::get<FieldSelector>(fs));
+  r.field_selector = std::make_shared<const FieldSelector>(fs.value());
   if (auto* ls = find_param(params, "labelSelector")) {
     auto parsed = LabelSelector::parse(*ls);
-    EXPECT_TRUE(std::holds_alternative<LabelSelector>(parsed)) << *ls;
-    r.label_selector = std::make_shared<const LabelSelector>(std::get<LabelSelector>(parsed));
+    EXPECT_TRUE(parsed.ok()) << *ls;
+    r.label_selector = std::make_shared<const LabelSelector>(parsed.value());
   }
   if (auto* rv = find_param(params, "resourceVersion")) {
     r.rv_mode = RvMode::kExact;

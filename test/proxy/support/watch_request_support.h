@@ -23,8 +23,8 @@ inline std::variant<WatchRequest, std::string> parse_target(std::string_view tar
   EXPECT_TRUE(issues.dropped.empty()) << target;
   if (!path) return std::string("test: malformed target");
   auto parsed = parse_watch_request(*path, params);
-  if (auto* error = std::get_if<WatchRequestError>(&parsed)) return error->message;
-  return std::move(std::get<WatchRequest>(parsed));
+  if (!parsed) return parsed.error().message;
+  return std::move(parsed).value();
 }
 
 }  // namespace watchfilter::proxy::testing

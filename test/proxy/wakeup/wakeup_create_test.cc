@@ -16,9 +16,9 @@ using std::chrono::system_clock;
 
 const system_clock::time_point kNow = system_clock::time_point(std::chrono::seconds(1'800'000'000));
 
-std::variant<WakeupCreated, WakeupCreateError> create(
-    std::string_view body, std::string_view content_type = "application/json",
-    bool strict = false) {
+Result<WakeupCreated> create(std::string_view body,
+                             std::string_view content_type = "application/json",
+                             bool strict = false) {
   WakeupCreateInput in;
   in.content_type = content_type;
   in.body = body;
@@ -31,23 +31,22 @@ std::variant<WakeupCreated, WakeupCreateError> create(
   return parse_wakeup_create(in);
 }
 
-const WakeupCreateError& error_of(const std::variant<WakeupCreated, WakeupCreateError>& r) {
-  static const WakeupCreateError none{StatusReason::kInternalError, "<created>", {}};
-  return std::holds_alternative<WakeupCreateError>(r) ? std::get<WakeupCreateError>(r) : none;
+StatusError error_of(const Result<WakeupCreated>& r) {
+  return r.ok() ? StatusError{StatusReason::kInternalError, "<created>"} : r.error();
 }
 
 // The fields a 422 names, in order.
-std::vector<std::string> fields(const WakeupCreateError& e) {
+std::vector<std::string> fields(const StatusError& e) {
   std::vector<std::string> out;
-  for (const auto& c : e.details.causes) out.push_back(c.field);
+  for (const auto& c : e.details->causes) out.push_back(c.field);
   return out;
 }
 
 TEST(WakeupCreateTest, ValidBodyWithGenerateName) {
   auto r = create(
       R"({"apiVersion":"stream.watchfilter.io/v1alpha1","kind":"Wakeup","metadata":{"generateName":"wakeup-"},"spec":{"watcher":"h.ring.0","object":"cm-1","resource":"configmaps","after":"5000ms"}})");
-  ASSERT_TRUE(std::holds_alternative<WakeupCreated>(r)) << error_of(r).message;
-  const WakeupObject& o = std::get<WakeupCreated>(r).object;
+  ASSERT_TRUE(r.ok()) << error_of(r).message;
+  const WakeupObject& o = r.value().object;
   EXPECT_EQ(o.wakeup.name, "wakeup-x7k2p");
   EXPECT_EQ(o.generate_name, "wakeup-");
   EXPECT_EQ(o.namespace_name, "team-a");
@@ -59,7 +58,7 @@ TEST(WakeupCreateTest, ValidBodyWithGenerateName) {
   EXPECT_EQ(o.wakeup.created, kNow);
   EXPECT_EQ(o.uid, "0b9b7e39-6c0e-4f37-9d6a-2f3c1e0a4b5c");
   EXPECT_EQ(o.wakeup.owner, "system:serviceaccount:team-a:op");
-  EXPECT_TRUE(std::get<WakeupCreated>(r).unknown_fields.empty());
+  EXPECT_TRUE(r.value().unknown_fields.empty());
 }
 
 // spec.username is the creator, set by the server: a body cannot make a wake-up for another
@@ -67,11 +66,10 @@ TEST(WakeupCreateTest, ValidBodyWithGenerateName) {
 TEST(WakeupCreateTest, UsernameIsTheCallerWhateverTheBodySays) {
   auto r = create(
       R"({"metadata":{"name":"w"},"spec":{"watcher":"w","object":"cm-1","after":"1s","username":"system:serviceaccount:team-a:victim"}})");
-  ASSERT_TRUE(std::holds_alternative<WakeupCreated>(r)) << error_of(r).message;
-  EXPECT_EQ(std::get<WakeupCreated>(r).object.wakeup.owner, "system:serviceaccount:team-a:op");
-  EXPECT_TRUE(std::get<WakeupCreated>(r).unknown_fields.empty());
-  EXPECT_NE(wakeup_json(std::get<WakeupCreated>(r).object)
-                .find(R"("username":"system:serviceaccount:team-a:op")"),
+  ASSERT_TRUE(r.ok()) << error_of(r).message;
+  EXPECT_EQ(r.value().object.wakeup.owner, "system:serviceaccount:team-a:op");
+  EXPECT_TRUE(r.value().unknown_fields.empty());
+  EXPECT_NE(wakeup_json(r.value().object).find(R"("username":"system:serviceaccount:team-a:op")"),
             std::string::npos);
 }
 
@@ -83,8 +81,8 @@ TEST(WakeupCreateTest, AtIsBoundedInThePastAndTheFuture) {
   };
   // kNow is 2027-01-15T08:00:00Z.
   auto ok = at("2027-01-01T00:00:00Z");  // in the past, within 720h: due at once
-  ASSERT_TRUE(std::holds_alternative<WakeupCreated>(ok)) << error_of(ok).message;
-  EXPECT_EQ(std::get<WakeupCreated>(ok).object.wakeup.due, kNow - std::chrono::hours(24 * 14 + 8));
+  ASSERT_TRUE(ok.ok()) << error_of(ok).message;
+  EXPECT_EQ(ok.value().object.wakeup.due, kNow - std::chrono::hours(24 * 14 + 8));
   for (const char* t : {"0001-01-01T00:00:00Z", "1000-01-01T00:00:00Z", "1677-09-21T00:12:43Z",
                         "1970-01-01T00:00:00Z", "2026-12-01T00:00:00Z"}) {
     const auto r = at(t);
@@ -106,8 +104,8 @@ TEST(WakeupCreateTest, AtAndClusterScopedAndMissingTypeMeta) {
   // apiVersion and kind may be left out (the endpoint says what it is), as upstream.
   auto r = create(
       R"({"metadata":{"name":"nightly","namespace":"team-a"},"spec":{"watcher":"w","object":"node-1","clusterScoped":true,"at":"2027-01-15T08:00:00+01:00"}})");
-  ASSERT_TRUE(std::holds_alternative<WakeupCreated>(r)) << error_of(r).message;
-  const WakeupObject& o = std::get<WakeupCreated>(r).object;
+  ASSERT_TRUE(r.ok()) << error_of(r).message;
+  const WakeupObject& o = r.value().object;
   EXPECT_EQ(o.wakeup.name, "nightly");
   EXPECT_EQ(o.wakeup.namespace_name, "");
   EXPECT_EQ(o.wakeup.object_key(), "/node-1");
@@ -123,9 +121,9 @@ TEST(WakeupCreateTest, MissingFieldsAreOne422NamingEach) {
   EXPECT_TRUE(e.message.starts_with(
       "Wakeup.stream.watchfilter.io \"wakeup-x7k2p\" is invalid: [spec.watcher: Required value"))
       << e.message;
-  EXPECT_EQ(e.details.kind, "Wakeup");
-  EXPECT_EQ(e.details.group, "stream.watchfilter.io");
-  EXPECT_EQ(e.details.causes[0].reason, "FieldValueRequired");
+  EXPECT_EQ(e.details->kind, "Wakeup");
+  EXPECT_EQ(e.details->group, "stream.watchfilter.io");
+  EXPECT_EQ(e.details->causes[0].reason, "FieldValueRequired");
   // A body without spec at all says the same.
   EXPECT_EQ(fields(error_of(create(R"({"metadata":{"name":"a"}})"))),
             (std::vector<std::string>{"spec.watcher", "spec.object", "spec.after"}));
@@ -173,11 +171,11 @@ TEST(WakeupCreateTest, FieldValues) {
             std::vector<std::string>{"spec.at"});
   const auto both = one(R"({"watcher":"w","object":"o","after":"1s","at":"2027-01-01T00:00:00Z"})");
   EXPECT_EQ(fields(both), std::vector<std::string>{"spec.at"});
-  EXPECT_EQ(both.details.causes[0].reason, "FieldValueForbidden");
+  EXPECT_EQ(both.details->causes[0].reason, "FieldValueForbidden");
   // Wrong JSON types are field errors too, worded as a custom resource's schema validation.
   const auto typed = one(R"({"watcher":5,"object":"o","after":"1s","clusterScoped":"yes"})");
   EXPECT_EQ(fields(typed), (std::vector<std::string>{"spec.watcher", "spec.clusterScoped"}));
-  EXPECT_EQ(typed.details.causes[0].message,
+  EXPECT_EQ(typed.details->causes[0].message,
             "Invalid value: \"integer\": spec.watcher in body must be of type string: \"integer\"");
 }
 
@@ -202,8 +200,8 @@ TEST(WakeupCreateTest, MediaTypeAndSize) {
   EXPECT_EQ(error_of(create(ok, "application/yaml")).reason, StatusReason::kUnsupportedMediaType);
   EXPECT_EQ(reason_code(StatusReason::kUnsupportedMediaType),
             boost::beast::http::status::unsupported_media_type);
-  EXPECT_TRUE(std::holds_alternative<WakeupCreated>(create(ok, "")));
-  EXPECT_TRUE(std::holds_alternative<WakeupCreated>(create(ok, "Application/JSON; charset=utf-8")));
+  EXPECT_TRUE(create(ok, "").ok());
+  EXPECT_TRUE(create(ok, "Application/JSON; charset=utf-8").ok());
   std::string big = R"({"metadata":{"name":"a","annotations":{"x":")" +
                     std::string(kMaxWakeupBodyBytes, 'x') + R"("}}})";
   EXPECT_EQ(error_of(create(big)).reason, StatusReason::kRequestEntityTooLarge);
@@ -213,9 +211,8 @@ TEST(WakeupCreateTest, UnknownFieldsWarnOrFailWhenStrict) {
   const std::string body =
       R"({"metadata":{"name":"a"},"spec":{"watcher":"w","object":"o","after":"1s","every":"5m"},"extra":1})";
   auto warn = create(body);
-  ASSERT_TRUE(std::holds_alternative<WakeupCreated>(warn));
-  EXPECT_EQ(std::get<WakeupCreated>(warn).unknown_fields,
-            (std::vector<std::string>{"extra", "spec.every"}));
+  ASSERT_TRUE(warn.ok());
+  EXPECT_EQ(warn.value().unknown_fields, (std::vector<std::string>{"extra", "spec.every"}));
   auto strict = error_of(create(body, "application/json", true));
   EXPECT_EQ(strict.reason, StatusReason::kBadRequest);
   EXPECT_EQ(strict.message,

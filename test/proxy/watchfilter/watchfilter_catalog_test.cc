@@ -130,18 +130,18 @@ TEST_F(CatalogTest, BindingFillsTheRequestFromTheWatchFilter) {
                   R"(,"labelSelector":"app=x","debounce":"2s")")});
   auto resolution = resolve(*c, {"db", "a"});
   auto bound = bind_filter_ref(request("watch=1&filterRef=db/a"), resolution);
-  ASSERT_TRUE(std::holds_alternative<WatchRequest>(bound));
-  const auto& r = std::get<WatchRequest>(bound);
+  ASSERT_TRUE(bound.ok());
+  const auto& r = bound.value();
   EXPECT_EQ(r.binding, resolution.entry.binding);
   EXPECT_EQ(r.filter, resolution.entry.binding->current()->filter);
   EXPECT_EQ(r.label_selector->text(), "app=x");  // the WatchFilter's, as the request had none
   EXPECT_EQ(r.debounce, std::chrono::milliseconds(2000));
   EXPECT_EQ(r.filter_source, "filterRef=db/a");
 
-  EXPECT_TRUE(std::holds_alternative<WatchRequest>(
-      bind_filter_ref(request("watch=1&filterRef=db/a&labelSelector=app%3Dx"), resolution)));
-  auto other = std::get<FilterRefRefusal>(
-      bind_filter_ref(request("watch=1&filterRef=db/a&labelSelector=app%3Dy"), resolution));
+  EXPECT_TRUE(
+      bind_filter_ref(request("watch=1&filterRef=db/a&labelSelector=app%3Dx"), resolution).ok());
+  auto other =
+      bind_filter_ref(request("watch=1&filterRef=db/a&labelSelector=app%3Dy"), resolution).error();
   EXPECT_EQ(other.reason, StatusReason::kBadRequest);
   EXPECT_EQ(other.message,
             "labelSelector \"app=y\" differs from the spec.labelSelector \"app=x\" of "
@@ -151,14 +151,14 @@ TEST_F(CatalogTest, BindingFillsTheRequestFromTheWatchFilter) {
 TEST_F(CatalogTest, BindingRefusals) {
   auto c = make();
   sync(*c, {event("ADDED", "bad", 1, "changed(data) && nosuch(x)")});
-  auto bad = std::get<FilterRefRefusal>(
-      bind_filter_ref(request("watch=1&filterRef=db/bad"), resolve(*c, {"db", "bad"})));
+  auto bad =
+      bind_filter_ref(request("watch=1&filterRef=db/bad"), resolve(*c, {"db", "bad"})).error();
   EXPECT_EQ(bad.reason, StatusReason::kBadRequest);
   EXPECT_TRUE(bad.message.starts_with("WatchFilter db/bad is invalid (InvalidFilter): col 18: "))
       << bad.message;
 
-  auto missing = std::get<FilterRefRefusal>(
-      bind_filter_ref(request("watch=1&filterRef=db/nope"), resolve(*c, {"db", "nope"})));
+  auto missing =
+      bind_filter_ref(request("watch=1&filterRef=db/nope"), resolve(*c, {"db", "nope"})).error();
   EXPECT_EQ(missing.reason, StatusReason::kNotFound);
   EXPECT_EQ(missing.message, "watchfilters.watchfilter.io \"nope\" not found");
   ASSERT_TRUE(missing.details);
@@ -168,9 +168,8 @@ TEST_F(CatalogTest, BindingRefusals) {
 
   WatchFilterCatalog::Resolution no_crd{
       WatchFilterCatalog::Failure::kCrdMissing, "the CRD is not installed", {}};
-  EXPECT_EQ(
-      std::get<FilterRefRefusal>(bind_filter_ref(request("watch=1&filterRef=db/a"), no_crd)).reason,
-      StatusReason::kNotFound);
+  EXPECT_EQ(bind_filter_ref(request("watch=1&filterRef=db/a"), no_crd).error().reason,
+            StatusReason::kNotFound);
 }
 
 TEST_F(CatalogTest, BindingRefusesAnotherResource) {
@@ -178,7 +177,7 @@ TEST_F(CatalogTest, BindingRefusesAnotherResource) {
   sync(*c, {event("ADDED", "a", 1, "true")});
   auto secrets = std::get<WatchRequest>(
       testing::parse_target("/api/v1/namespaces/x/secrets?watch=1&filterRef=db/a"));
-  auto refusal = std::get<FilterRefRefusal>(bind_filter_ref(secrets, resolve(*c, {"db", "a"})));
+  auto refusal = bind_filter_ref(secrets, resolve(*c, {"db", "a"})).error();
   EXPECT_EQ(refusal.reason, StatusReason::kBadRequest);
   EXPECT_EQ(refusal.message,
             "WatchFilter db/a filters v1/configmaps, not v1/secrets (its spec.resource)");
