@@ -1,7 +1,9 @@
 #pragma once
 // An in-process fake of kube-apiserver's LIST/WATCH transport for unit tests: a TLS server on
 // 127.0.0.1:0, on its own thread, that answers each request with the next recorded reply the
-// test scripted for it (a LIST body, or a WATCH's lines). It only replays: no API semantics.
+// test scripted for it (a LIST body, or a WATCH's lines), in order or by request path (code
+// that asks several paths concurrently: discovery, informers of several resources). It only
+// replays: no API semantics.
 
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -18,8 +20,10 @@
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
@@ -88,6 +92,23 @@ class FakeUpstream {
     std::lock_guard lock(mutex_);
     watches_.push_back(std::move(reply));
   }
+  // Replies for one path (the target before its '?'), taken before the queues above: in order
+  // from that path's own LIST or WATCH queue, then `always`'s reply when the path has one, then
+  // the queues above.
+  void add_list(const std::string& path, RecordedReply reply) {
+    std::lock_guard lock(mutex_);
+    routed_[path].lists.push_back(std::move(reply));
+  }
+  void add_watch(const std::string& path, RecordedReply reply) {
+    std::lock_guard lock(mutex_);
+    routed_[path].watches.push_back(std::move(reply));
+  }
+  // The reply every LIST of `path` gets once its queue is empty (a discovery document, asked
+  // again whenever a resource is not in it).
+  void always(const std::string& path, RecordedReply reply) {
+    std::lock_guard lock(mutex_);
+    routed_[path].always = std::move(reply);
+  }
   // The request targets received, in order.
   std::vector<std::string> targets() const {
     std::lock_guard lock(mutex_);
@@ -97,6 +118,11 @@ class FakeUpstream {
   void send(std::string line) {
     std::lock_guard lock(mutex_);
     pending_.push_back(std::move(line));
+  }
+  // To the watch of `path` being held (or the next one to be) only.
+  void send(const std::string& path, std::string line) {
+    std::lock_guard lock(mutex_);
+    routed_[path].pending.push_back(std::move(line));
   }
   // Ends the held watch's body cleanly, as upstream does at its timeoutSeconds.
   void end_watch() { end_requested_ = true; }
@@ -136,15 +162,26 @@ class FakeUpstream {
       co_await http::async_read(*s, buffer, req, use_awaitable);
       const std::string target(req.target());
       const bool watch = target.find("watch=true") != std::string::npos;
+      const std::string path = target.substr(0, target.find('?'));
       RecordedReply reply{500, R"({"kind":"Status","code":500})", false, {}, false};
       {
         std::lock_guard lock(mutex_);
         targets_.push_back(target);
-        auto& queue = watch ? watches_ : lists_;
-        if (!queue.empty()) {
+        auto take = [&](std::deque<RecordedReply>& queue) {
+          if (queue.empty()) return false;
           reply = std::move(queue.front());
           queue.pop_front();
+          return true;
+        };
+        bool found = false;
+        if (auto route = routed_.find(path); route != routed_.end()) {
+          found = take(watch ? route->second.watches : route->second.lists);
+          if (!found && !watch && route->second.always) {
+            reply = *route->second.always;
+            found = true;
+          }
         }
+        if (!found) take(watch ? watches_ : lists_);
       }
       std::string out;
       if (!reply.watch) {
@@ -160,7 +197,7 @@ class FakeUpstream {
       }
       co_await boost::asio::async_write(*s, boost::asio::buffer(out), use_awaitable);
       if (reply.hold) {
-        co_await hold(s);
+        co_await hold(s, path);
       } else {
         co_await s->async_shutdown(use_awaitable);
       }
@@ -169,8 +206,9 @@ class FakeUpstream {
     }
   }
 
-  // Sends send()'s lines until end_watch(), the client's close, or 10 s (no test waits longer).
-  boost::asio::awaitable<void> hold(std::shared_ptr<Stream> s) {
+  // Sends send()'s lines (and those sent to `path`) until end_watch(), the client's close, or 10 s
+  // (no test waits longer).
+  boost::asio::awaitable<void> hold(std::shared_ptr<Stream> s, std::string path) {
     using boost::asio::use_awaitable;
     auto closed = std::make_shared<bool>(false);
     boost::asio::co_spawn(
@@ -193,6 +231,10 @@ class FakeUpstream {
         std::lock_guard lock(mutex_);
         for (auto& line : pending_) out += chunk(as_line(line));
         pending_.clear();
+        if (auto route = routed_.find(path); route != routed_.end()) {
+          for (auto& line : route->second.pending) out += chunk(as_line(line));
+          route->second.pending.clear();
+        }
       }
       const bool end = end_requested_.exchange(false);
       if (end) out += "0\r\n\r\n";
@@ -221,6 +263,13 @@ class FakeUpstream {
   mutable std::mutex mutex_;
   std::deque<RecordedReply> lists_;
   std::deque<RecordedReply> watches_;
+  struct Route {
+    std::deque<RecordedReply> lists;
+    std::deque<RecordedReply> watches;
+    std::optional<RecordedReply> always;
+    std::vector<std::string> pending;  // send(path, line)
+  };
+  std::map<std::string, Route> routed_;
   std::vector<std::string> targets_;
   std::vector<std::string> pending_;
   std::atomic<bool> end_requested_{false};
