@@ -31,7 +31,7 @@ using namespace std::chrono_literals;
 using testing::FakeUpstream;
 using testing::RecordedReply;
 using Outcome = FilteredService::Outcome;
-using Reply = FilteredService::Reply;
+using Response = Reply::Response;
 using StreamPlan = FilteredService::StreamPlan;
 
 // /api/v1 as kube-apiserver serves it, cut to what the tests ask about.
@@ -88,7 +88,7 @@ struct Status {
 
 Status status_of(const Outcome& outcome) {
   Status s;
-  const auto* reply = std::get_if<Reply>(&outcome);
+  const auto* reply = std::get_if<Response>(&outcome);
   EXPECT_TRUE(reply) << "a stream plan, not a reply";
   if (!reply) return s;
   s.http = reply->result_int();
@@ -143,8 +143,7 @@ class FilteredServiceTest : public ::testing::Test {
   }
 
   void make(FilteredServiceOptions options = {}) {
-    service = std::make_unique<FilteredService>(ioc, client, logger, metrics, counters,
-                                                std::move(options));
+    service = std::make_unique<FilteredService>(ioc, client, logger, metrics, std::move(options));
   }
   // configmaps in default: a LIST of `items` and a watch held open.
   void script_configmaps(const std::vector<std::string>& items = {item("a", "x")}) {
@@ -171,17 +170,17 @@ class FilteredServiceTest : public ::testing::Test {
   Outcome serve(std::shared_ptr<const WatchRequest> r) {
     // Shared with the handler: a handler that comes after the wait has nothing to write to.
     auto out = std::make_shared<std::optional<Outcome>>();
-    service->serve(std::move(r), 11, true, ioc.get_executor(),
+    service->serve(std::move(r), Reply(11, true, *counters), ioc.get_executor(),
                    [out](Outcome o) { *out = std::move(o); });
     EXPECT_TRUE(run_until([&] { return out->has_value(); })) << "no outcome within 5 s";
-    return out->has_value() ? std::move(**out) : Outcome{Reply{}};
+    return out->has_value() ? std::move(**out) : Outcome{Response{}};
   }
   Outcome serve(const std::string& target, const std::string& owner = "alice") {
     return serve(request(target, owner));
   }
   // The plan, or a failure naming the reply the test got instead.
   StreamPlan plan_of(Outcome outcome) {
-    if (auto* reply = std::get_if<Reply>(&outcome)) {
+    if (auto* reply = std::get_if<Response>(&outcome)) {
       ADD_FAILURE() << "a reply, not a stream plan: " << reply->result_int() << " "
                     << reply->body();
       return {};
@@ -271,8 +270,8 @@ TEST_F(FilteredServiceTest, AListIsTheInformersCacheThroughTheFilter) {
   script_configmaps({item("a", "x"), item("b", "y")});
   make();
   const auto filtered = serve(kConfigMaps + "?filter=data.k%3D%3D%22x%22");
-  ASSERT_TRUE(std::holds_alternative<Reply>(filtered));
-  const Reply& reply = std::get<Reply>(filtered);
+  ASSERT_TRUE(std::holds_alternative<Response>(filtered));
+  const Response& reply = std::get<Response>(filtered);
   EXPECT_EQ(reply.result_int(), 200u);
   rapidjson::Document doc;
   doc.Parse(reply.body().data(), reply.body().size());
@@ -283,9 +282,9 @@ TEST_F(FilteredServiceTest, AListIsTheInformersCacheThroughTheFilter) {
 
   // Another list of the same resource and namespace is served from the same informer.
   const auto all = serve(kConfigMaps + "?filter=true");
-  ASSERT_TRUE(std::holds_alternative<Reply>(all));
-  EXPECT_TRUE(contains(std::get<Reply>(all).body(), R"("name":"b")"))
-      << std::get<Reply>(all).body();
+  ASSERT_TRUE(std::holds_alternative<Response>(all));
+  EXPECT_TRUE(contains(std::get<Response>(all).body(), R"("name":"b")"))
+      << std::get<Response>(all).body();
   EXPECT_EQ(lists_of(kConfigMaps), 1u);
 }
 
@@ -294,10 +293,10 @@ TEST_F(FilteredServiceTest, AGetOfAnObjectTheFilterRejectsIsNotFound) {
   make();
   const std::string filter = "?filter=data.k%3D%3D%22x%22";
   const auto admitted = serve(kConfigMaps + "/a" + filter);
-  ASSERT_TRUE(std::holds_alternative<Reply>(admitted));
-  EXPECT_EQ(std::get<Reply>(admitted).result_int(), 200u);
-  EXPECT_TRUE(contains(std::get<Reply>(admitted).body(), R"("uid":"uid-a")"))
-      << std::get<Reply>(admitted).body();
+  ASSERT_TRUE(std::holds_alternative<Response>(admitted));
+  EXPECT_EQ(std::get<Response>(admitted).result_int(), 200u);
+  EXPECT_TRUE(contains(std::get<Response>(admitted).body(), R"("uid":"uid-a")"))
+      << std::get<Response>(admitted).body();
 
   const Status rejected = status_of(serve(kConfigMaps + "/b" + filter));
   EXPECT_EQ(rejected.http, 404u);
@@ -367,7 +366,7 @@ TEST_F(FilteredServiceTest, PastMaxStreamsPerUserIsTooManyRequests) {
 
   // Another user, and a list of the same user (lists end by themselves), are not counted.
   EXPECT_TRUE(plan_of(serve(watch, "bob")).ticket);
-  EXPECT_TRUE(std::holds_alternative<Reply>(serve(kConfigMaps + "?filter=true", "alice")));
+  EXPECT_TRUE(std::holds_alternative<Response>(serve(kConfigMaps + "?filter=true", "alice")));
   // The ticket goes with the plan (the stream holds it until it has ended).
   first = {};
   EXPECT_TRUE(plan_of(serve(watch, "alice")).ticket);
@@ -404,9 +403,9 @@ TEST_F(FilteredServiceTest, AFailedFirstListRelaysUpstreamsStatus) {
   upstream.add_list(kConfigMaps, RecordedReply::error(403, forbidden));
   make();
   const auto outcome = serve(kConfigMaps + "?watch=true&filter=true");
-  ASSERT_TRUE(std::holds_alternative<Reply>(outcome));
-  EXPECT_EQ(std::get<Reply>(outcome).result_int(), 403u);
-  EXPECT_EQ(std::get<Reply>(outcome).body(), forbidden);
+  ASSERT_TRUE(std::holds_alternative<Response>(outcome));
+  EXPECT_EQ(std::get<Response>(outcome).result_int(), 403u);
+  EXPECT_EQ(std::get<Response>(outcome).body(), forbidden);
   // Upstream's error, not one of the proxy's own.
   EXPECT_EQ(counters->count(StatusReason::kForbidden), 0u);
   EXPECT_EQ(requests_to(kConfigMaps), 1u);  // no WATCH without a list
@@ -454,7 +453,9 @@ TEST_F(FilteredServiceTest, AnOwnedResourcePastMaxInformersIsTooManyRequests) {
   const Status s = status_of(serve(kConfigMaps + "?watch=true&filterRef=db%2Fx"));
   EXPECT_EQ(s.http, 429u);
   EXPECT_EQ(s.retry_after, "10");
-  EXPECT_TRUE(contains(s.message, "an owned resource of WatchFilter db/x would need another"))
+  EXPECT_TRUE(contains(s.message,
+                       "secrets in namespace default, an owned resource of WatchFilter db/x, "
+                       "would need another"))
       << s.message;
   EXPECT_EQ(metrics->refusals("max-informers"), 1u);
   EXPECT_EQ(requests_to(kSecrets), 0u);

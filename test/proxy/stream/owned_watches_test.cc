@@ -267,7 +267,7 @@ class OwnedWatchesTest : public ::testing::Test {
 TEST_F(OwnedWatchesTest, AnAdmittedChangeOfAnOwnedSecondaryWakesItsOwner) {
   start();
   Stream& s = open(definition({owned_entry("", "secrets")}));
-  ASSERT_FALSE(s.owned->at_capacity());
+  ASSERT_FALSE(s.owned->capacity_refusal());
   // Starting woke nobody: the secondaries' initial events only primed the entry's filter.
   EXPECT_TRUE(s.endpoint->lines.empty());
 
@@ -354,12 +354,12 @@ TEST_F(OwnedWatchesTest, EntriesThatCannotBeWatchedAreSkippedWithAWarning) {
   Stream& s = open(definition({owned_entry("example.com", "widgets"),
                                owned_entry("", "componentstatuses"), owned_entry("", "nodes"),
                                owned_entry("", "services"), owned_entry("", "secrets")}));
-  EXPECT_FALSE(s.owned->at_capacity());
+  EXPECT_FALSE(s.owned->capacity_refusal());
   const std::string text = log.text();
   for (const std::string expected :
        {"owned resource example.com/v1/widgets is not watched for this stream",
-        "owned resource v1/componentstatuses is not watched for this stream: it cannot be "
-        "listed and watched",
+        "owned resource v1/componentstatuses is not watched for this stream: the server does not "
+        "allow this method on the requested resource (watch componentstatuses)",
         "owned resource v1/nodes is not watched for this stream: it is cluster-scoped and "
         "configmaps is namespaced",
         "owned resource v1/services is not watched for this stream: its LIST failed with HTTP "
@@ -381,9 +381,13 @@ TEST_F(OwnedWatchesTest, EntriesThatCannotBeWatchedAreSkippedWithAWarning) {
 TEST_F(OwnedWatchesTest, AnEntryPastMaxInformersLeavesItAtCapacity) {
   start(1);  // the primary's informer is the one allowed
   Stream& s = open(definition({owned_entry("", "secrets")}), "", false);
-  EXPECT_TRUE(s.owned->at_capacity());
-  EXPECT_NE(log.text().find("owned resource v1/secrets is not watched for this stream: the proxy "
-                            "runs --max-informers=1 informers, all in use"),
+  const auto refusal = s.owned->capacity_refusal();
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->reason, StatusReason::kTooManyRequests);
+  EXPECT_EQ(refusal->limit, "max-informers");
+  EXPECT_NE(log.text().find("owned resource v1/secrets is not watched for this stream: too many "
+                            "informers: watchfilter-proxy runs its limit of 1 shared informers "
+                            "(--max-informers)"),
             std::string::npos)
       << log.text();
   for (const auto& t : upstream.targets()) EXPECT_FALSE(t.starts_with(kSecrets)) << t;
