@@ -60,36 +60,34 @@ std::string_view limit_flag(const filters::CompileError& error) {
   return {};
 }
 
-namespace {
-
-// The request or the message; `limit` is set when a filter is over a budget.
-std::variant<WatchRequest, std::string> parse(const ResourcePath& path,
-                                              const std::vector<QueryParam>& params,
-                                              const filters::CompileOptions& compile,
-                                              std::string_view& limit) {
+Result<WatchRequest> parse_watch_request(const ResourcePath& path,
+                                         const std::vector<QueryParam>& params,
+                                         const filters::CompileOptions& compile) {
   // The namespace names an informer: a name that cannot exist would make one per spelling.
   if (!path.namespace_name.empty() && !is_dns_label(path.namespace_name)) {
-    return "invalid namespace \"" + path.namespace_name +
-           "\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
-           "'-', and must start and end with an alphanumeric character (at most 63 characters)";
+    return bad_request(
+        "invalid namespace \"" + path.namespace_name +
+        "\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
+        "'-', and must start and end with an alphanumeric character (at most 63 characters)");
   }
   WatchRequest r;
   r.path = path;
   r.watch = path.legacy_watch;
   if (const auto* v = find_param(params, "watch")) {
     auto b = parse_bool(*v);
-    if (!b) return "invalid watch \"" + *v + "\": want true or false";
+    if (!b) return bad_request("invalid watch \"" + *v + "\": want true or false");
     r.watch = r.watch || *b;
   }
 
   const auto* filter = find_param(params, "filter");
   const auto* filter_ref = find_param(params, "filterRef");
-  if (filter && filter_ref) return "filter and filterRef are mutually exclusive";
+  if (filter && filter_ref) return bad_request("filter and filterRef are mutually exclusive");
   if (filter_ref) {
     auto ref = parse_watchfilter_ref(*filter_ref);
     if (!ref) {
-      return "invalid filterRef \"" + *filter_ref +
-             "\": want <namespace>/<name> of a WatchFilter (watchfilters.watchfilter.io)";
+      return bad_request(
+          "invalid filterRef \"" + *filter_ref +
+          "\": want <namespace>/<name> of a WatchFilter (watchfilters.watchfilter.io)");
     }
     r.filter_ref = ref->to_string();
     // The watcher-record identity of a named stream (the informer core resets a record whose
@@ -100,8 +98,8 @@ std::variant<WatchRequest, std::string> parse(const ResourcePath& path,
   } else if (filter) {
     auto compiled = filters::compile(*filter, compile);
     if (!compiled) {
-      limit = limit_flag(*compiled.error);
-      return compiled.error->to_string();
+      return StatusError{StatusReason::kBadRequest, compiled.error->to_string(), std::nullopt,
+                         limit_flag(*compiled.error)};
     }
     r.filter_source = *filter;
     r.filter = compiled.filter;
@@ -112,8 +110,8 @@ std::variant<WatchRequest, std::string> parse(const ResourcePath& path,
   }
   if (const auto* v = find_param(params, "watcher")) {
     if (!valid_watcher_id(*v)) {
-      return "invalid watcher \"" + *v +
-             "\": want 1 to 253 characters of letters, digits and -._:/";
+      return bad_request("invalid watcher \"" + *v +
+                         "\": want 1 to 253 characters of letters, digits and -._:/");
     }
     r.watcher_id = *v;
   }
@@ -125,25 +123,26 @@ std::variant<WatchRequest, std::string> parse(const ResourcePath& path,
       r.rv_mode = RvMode::kExact;
       r.resource_version = *rv;
     } else {
-      return "invalid resourceVersion \"" + *v + "\": not a resource version of this server";
+      return bad_request("invalid resourceVersion \"" + *v +
+                         "\": not a resource version of this server");
     }
   }
   if (const auto* v = find_param(params, "resourceVersionMatch"); v && !v->empty()) {
     if (*v != "NotOlderThan" && *v != "Exact") {
-      return "resourceVersionMatch: Unsupported value: \"" + *v +
-             "\": supported values: \"Exact\", \"NotOlderThan\"";
+      return bad_request("resourceVersionMatch: Unsupported value: \"" + *v +
+                         "\": supported values: \"Exact\", \"NotOlderThan\"");
     }
     r.resource_version_match = *v;
   }
   if (const auto* v = find_param(params, "labelSelector")) {
     auto parsed = LabelSelector::parse(*v);
-    if (!parsed) return parsed.error().message;
+    if (!parsed) return parsed.error();
     r.label_selector = std::make_shared<const LabelSelector>(std::move(parsed).value());
   }
   {
     const auto* v = find_param(params, "fieldSelector");
     auto parsed = FieldSelector::parse(v ? *v : std::string());
-    if (!parsed) return parsed.error().message;
+    if (!parsed) return parsed.error();
     r.field_selector = std::make_shared<const FieldSelector>(std::move(parsed).value());
   }
   // A named object is watched as kube-apiserver does it: the collection with
@@ -152,38 +151,40 @@ std::variant<WatchRequest, std::string> parse(const ResourcePath& path,
     std::string text = "metadata.name=" + path.name;
     if (!r.field_selector->empty()) text += "," + r.field_selector->text();
     auto parsed = FieldSelector::parse(text);
-    if (!parsed) return parsed.error().message;
+    if (!parsed) return parsed.error();
     r.field_selector = std::make_shared<const FieldSelector>(std::move(parsed).value());
   }
   if (const auto* v = find_param(params, "allowWatchBookmarks"); v && !v->empty()) {
     auto b = parse_bool(*v);
-    if (!b) return "invalid allowWatchBookmarks \"" + *v + "\": want true or false";
+    if (!b) return bad_request("invalid allowWatchBookmarks \"" + *v + "\": want true or false");
     r.allow_watch_bookmarks = *b;
   }
   if (const auto* v = find_param(params, "timeoutSeconds"); v && !v->empty()) {
     auto t = parse_uint(*v);
     if (!t || *t > 1'000'000'000) {
-      return "invalid timeoutSeconds \"" + *v + "\": want a non-negative integer";
+      return bad_request("invalid timeoutSeconds \"" + *v + "\": want a non-negative integer");
     }
     r.timeout = std::chrono::seconds(*t);
   }
   if (const auto* v = find_param(params, "sendInitialEvents"); v && !v->empty()) {
     auto b = parse_bool(*v);
-    if (!b) return "invalid sendInitialEvents \"" + *v + "\": want true or false";
+    if (!b) return bad_request("invalid sendInitialEvents \"" + *v + "\": want true or false");
     r.send_initial_events = *b;
   }
   // Periods and windows of the proxy's own events (docs/proxy.md "Resync, debounce, wake-ups").
   if (const auto* v = find_param(params, "resync"); v && !v->empty()) {
     auto d = parse_go_duration(*v);
     if (!d || *d < std::chrono::seconds(1)) {
-      return "invalid resync \"" + *v + "\": want a duration of at least 1s, like 30s or 5m";
+      return bad_request("invalid resync \"" + *v +
+                         "\": want a duration of at least 1s, like 30s or 5m");
     }
     r.resync = *d;
   }
   if (const auto* v = find_param(params, "debounce"); v && !v->empty()) {
     auto d = parse_go_duration(*v);
     if (!d || d->count() <= 0) {
-      return "invalid debounce \"" + *v + "\": want a positive duration, like 500ms or 2s";
+      return bad_request("invalid debounce \"" + *v +
+                         "\": want a positive duration, like 500ms or 2s");
     }
     r.debounce = *d;
   }
@@ -192,44 +193,36 @@ std::variant<WatchRequest, std::string> parse(const ResourcePath& path,
   if (r.watch) {
     if (r.send_initial_events) {
       if (r.resource_version_match != "NotOlderThan") {
-        return "resourceVersionMatch: Forbidden: sendInitialEvents requires setting "
-               "resourceVersionMatch to NotOlderThan";
+        return bad_request(
+            "resourceVersionMatch: Forbidden: sendInitialEvents requires setting "
+            "resourceVersionMatch to NotOlderThan");
       }
       if (*r.send_initial_events && !r.allow_watch_bookmarks) {
-        return "allowWatchBookmarks: Forbidden: sendInitialEvents requires setting "
-               "allowWatchBookmarks to true";
+        return bad_request(
+            "allowWatchBookmarks: Forbidden: sendInitialEvents requires setting "
+            "allowWatchBookmarks to true");
       }
     } else if (!r.resource_version_match.empty()) {
-      return "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch "
-             "unless sendInitialEvents is provided";
+      return bad_request(
+          "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch "
+          "unless sendInitialEvents is provided");
     }
   } else {
     if (r.send_initial_events) {
-      return "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list";
+      return bad_request("sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list");
     }
     if (!r.resource_version_match.empty() && r.rv_mode == RvMode::kUnset) {
-      return "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless "
-             "resourceVersion is provided";
+      return bad_request(
+          "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless "
+          "resourceVersion is provided");
     }
     if (r.resource_version_match == "Exact" && r.rv_mode == RvMode::kAny) {
-      return "resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is forbidden for "
-             "resourceVersion \"0\"";
+      return bad_request(
+          "resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is forbidden for "
+          "resourceVersion \"0\"");
     }
   }
   return r;
-}
-
-}  // namespace
-
-Result<WatchRequest> parse_watch_request(const ResourcePath& path,
-                                         const std::vector<QueryParam>& params,
-                                         const filters::CompileOptions& compile) {
-  std::string_view limit;
-  auto parsed = parse(path, params, compile, limit);
-  if (auto* message = std::get_if<std::string>(&parsed)) {
-    return StatusError{StatusReason::kBadRequest, std::move(*message), std::nullopt, limit};
-  }
-  return std::move(std::get<WatchRequest>(parsed));
 }
 
 }  // namespace watchfilter::proxy

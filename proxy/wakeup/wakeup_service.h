@@ -38,7 +38,7 @@ std::optional<WakeupPath> parse_wakeup_path(std::string_view path);
 //   GET    .../namespaces/<ns>/wakeups, .../wakeups   200 WakeupList
 //   GET    .../namespaces/<ns>/wakeups/<name>   200 Wakeup, 404
 //   DELETE .../namespaces/<ns>/wakeups/<name>   200 + the deleted Wakeup, 404
-// Every refusal is a Kubernetes Status (make_status_response); a creation past a limit is
+// Every refusal is a Kubernetes Status (Reply); a creation past a limit is
 // counted in watchfilter_limit_refusals_total (metrics may be null). Thread-safe.
 class WakeupService {
  public:
