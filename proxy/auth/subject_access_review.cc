@@ -1,25 +1,14 @@
 #include "proxy/auth/subject_access_review.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+
+#include "proxy/base/json_writer.h"
 
 namespace watchfilter::proxy {
-namespace {
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void string_field(Writer& w, const char* key, const std::string& value, bool omit_empty = true) {
-  if (omit_empty && value.empty()) return;
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-}  // namespace
 
 std::string subject_access_review_request(const UserInfo& user, const RequestAttributes& a) {
   rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  JsonWriter w(buffer);
   w.StartObject();
   w.Key("apiVersion");
   w.String("authorization.k8s.io/v1");
@@ -30,44 +19,43 @@ std::string subject_access_review_request(const UserInfo& user, const RequestAtt
   if (a.resource_request) {
     w.Key("resourceAttributes");
     w.StartObject();
-    string_field(w, "namespace", a.namespace_name);
-    string_field(w, "verb", a.verb);
-    string_field(w, "group", a.gvr.group);
-    string_field(w, "version", a.gvr.version);
-    string_field(w, "resource", a.gvr.resource);
-    string_field(w, "subresource", a.subresource);
-    string_field(w, "name", a.name);
+    write_field_if(w, "namespace", a.namespace_name);
+    write_field_if(w, "verb", a.verb);
+    write_field_if(w, "group", a.gvr.group);
+    write_field_if(w, "version", a.gvr.version);
+    write_field_if(w, "resource", a.gvr.resource);
+    write_field_if(w, "subresource", a.subresource);
+    write_field_if(w, "name", a.name);
     w.EndObject();
   } else {
     w.Key("nonResourceAttributes");
     w.StartObject();
-    string_field(w, "path", a.path);
-    string_field(w, "verb", a.verb);
+    write_field_if(w, "path", a.path);
+    write_field_if(w, "verb", a.verb);
     w.EndObject();
   }
-  string_field(w, "user", user.name);
+  write_field_if(w, "user", user.name);
   if (!user.groups.empty()) {
     w.Key("groups");
     w.StartArray();
-    for (const auto& g : user.groups)
-      w.String(g.data(), static_cast<rapidjson::SizeType>(g.size()));
+    for (const auto& g : user.groups) write_string(w, g);
     w.EndArray();
   }
   if (!user.extra.empty()) {
     w.Key("extra");
     w.StartObject();
     for (const auto& [key, values] : user.extra) {
-      w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+      write_key(w, key);
       w.StartArray();
-      for (const auto& v : values) w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+      for (const auto& v : values) write_string(w, v);
       w.EndArray();
     }
     w.EndObject();
   }
-  string_field(w, "uid", user.uid);
+  write_field_if(w, "uid", user.uid);
   w.EndObject();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return json_text(buffer);
 }
 
 AuthorizationDecision parse_subject_access_review_response(std::string_view body) {

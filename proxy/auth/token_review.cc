@@ -1,16 +1,16 @@
 #include "proxy/auth/token_review.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <boost/beast/core/string.hpp>
+
+#include "proxy/base/json_writer.h"
 
 namespace watchfilter::proxy {
 
 std::string token_review_request(std::string_view token) {
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  JsonWriter w(buffer);
   w.StartObject();
   w.Key("apiVersion");
   w.String("authentication.k8s.io/v1");
@@ -19,10 +19,10 @@ std::string token_review_request(std::string_view token) {
   w.Key("spec");
   w.StartObject();
   w.Key("token");
-  w.String(token.data(), static_cast<rapidjson::SizeType>(token.size()));
+  write_string(w, token);
   w.EndObject();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return json_text(buffer);
 }
 
 std::optional<UserInfo> parse_token_review_response(std::string_view body, std::string& error) {

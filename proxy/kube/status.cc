@@ -1,7 +1,6 @@
 #include "proxy/kube/status.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "proxy/base/json_writer.h"
 
 namespace watchfilter::proxy {
 
@@ -74,7 +73,7 @@ http::status reason_code(StatusReason reason) {
 std::string status_json(StatusReason reason, std::string_view message,
                         const StatusDetails* details) {
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  JsonWriter w(buffer);
   const std::string_view name = reason_name(reason);
   w.StartObject();
   w.Key("kind");
@@ -87,28 +86,23 @@ std::string status_json(StatusReason reason, std::string_view message,
   w.Key("status");
   w.String("Failure");
   w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  write_string(w, message);
   w.Key("reason");
-  w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+  write_string(w, name);
   if (details != nullptr) {
     w.Key("details");
     w.StartObject();
-    auto field = [&](const char* key, const std::string& value) {
-      if (value.empty()) return;
-      w.Key(key);
-      w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    };
-    field("name", details->name);
-    field("group", details->group);
-    field("kind", details->kind);
+    write_field_if(w, "name", details->name);
+    write_field_if(w, "group", details->group);
+    write_field_if(w, "kind", details->kind);
     if (!details->causes.empty()) {
       w.Key("causes");
       w.StartArray();
       for (const StatusCause& cause : details->causes) {
         w.StartObject();
-        field("reason", cause.reason);
-        field("message", cause.message);
-        field("field", cause.field);
+        write_field_if(w, "reason", cause.reason);
+        write_field_if(w, "message", cause.message);
+        write_field_if(w, "field", cause.field);
         w.EndObject();
       }
       w.EndArray();
@@ -122,7 +116,7 @@ std::string status_json(StatusReason reason, std::string_view message,
   w.Key("code");
   w.Int(static_cast<int>(reason_code(reason)));
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return json_text(buffer);
 }
 
 }  // namespace watchfilter::proxy

@@ -1,7 +1,6 @@
 #include "proxy/kube/watch_events.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "proxy/base/json_writer.h"
 
 namespace watchfilter::proxy {
 namespace {
@@ -132,9 +131,9 @@ std::string with_annotation(std::string_view object, std::string_view key, std::
 
 std::string json_string(std::string_view s) {
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  return std::string(buffer.GetString(), buffer.GetSize());
+  JsonWriter w(buffer);
+  write_string(w, s);
+  return json_text(buffer);
 }
 
 std::string bookmark_line(std::string_view kind, std::string_view api_version, std::uint64_t rv,

@@ -1,52 +1,41 @@
 #include "proxy/wakeup/wakeup_object.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
+#include "proxy/base/json_writer.h"
 #include "proxy/kube/rfc3339.h"
 
 namespace watchfilter::proxy {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void put(Writer& w, const char* key, std::string_view value) {
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-void put_if(Writer& w, const char* key, std::string_view value) {
-  if (!value.empty()) put(w, key, value);
-}
-
-void write_object(Writer& w, const WakeupObject& o) {
+void write_object(JsonWriter& w, const WakeupObject& o) {
   w.StartObject();
-  put(w, "apiVersion", "stream.watchfilter.io/v1alpha1");
-  put(w, "kind", "Wakeup");
+  write_field(w, "apiVersion", "stream.watchfilter.io/v1alpha1");
+  write_field(w, "kind", "Wakeup");
   w.Key("metadata");
   w.StartObject();
-  put(w, "name", o.wakeup.name);
-  put_if(w, "generateName", o.generate_name);
-  put(w, "namespace", o.namespace_name);
-  put_if(w, "uid", o.uid);
-  put(w, "creationTimestamp", format_rfc3339(o.wakeup.created, false));
+  write_field(w, "name", o.wakeup.name);
+  write_field_if(w, "generateName", o.generate_name);
+  write_field(w, "namespace", o.namespace_name);
+  write_field_if(w, "uid", o.uid);
+  write_field(w, "creationTimestamp", format_rfc3339(o.wakeup.created, false));
   w.EndObject();
   w.Key("spec");
   w.StartObject();
-  put(w, "watcher", o.wakeup.watcher);
-  put(w, "object", o.wakeup.object);
-  put_if(w, "resource", o.wakeup.resource);
+  write_field(w, "watcher", o.wakeup.watcher);
+  write_field(w, "object", o.wakeup.object);
+  write_field_if(w, "resource", o.wakeup.resource);
   if (o.cluster_scoped) {
     w.Key("clusterScoped");
     w.Bool(true);
   }
-  put_if(w, "after", o.after);
-  put_if(w, "at", o.at);
-  put(w, "username", o.wakeup.owner);
+  write_field_if(w, "after", o.after);
+  write_field_if(w, "at", o.at);
+  write_field(w, "username", o.wakeup.owner);
   w.EndObject();
   w.Key("status");
   w.StartObject();
-  put(w, "due", format_rfc3339(o.wakeup.due, true));
+  write_field(w, "due", format_rfc3339(o.wakeup.due, true));
   w.EndObject();
   w.EndObject();
 }
@@ -68,17 +57,17 @@ const rapidjson::Value* member(const rapidjson::Value& object, const char* key) 
 
 std::string wakeup_json(const WakeupObject& object) {
   rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  JsonWriter w(buffer);
   write_object(w, object);
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return json_text(buffer);
 }
 
 std::string wakeup_list_json(const std::vector<WakeupObject>& items) {
   rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  JsonWriter w(buffer);
   w.StartObject();
-  put(w, "apiVersion", "stream.watchfilter.io/v1alpha1");
-  put(w, "kind", "WakeupList");
+  write_field(w, "apiVersion", "stream.watchfilter.io/v1alpha1");
+  write_field(w, "kind", "WakeupList");
   w.Key("metadata");
   w.StartObject();
   w.EndObject();
@@ -87,7 +76,7 @@ std::string wakeup_list_json(const std::vector<WakeupObject>& items) {
   for (const auto& item : items) write_object(w, item);
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return json_text(buffer);
 }
 
 std::optional<WakeupObject> wakeup_from_json(std::string_view json) {

@@ -1,21 +1,9 @@
 #include "proxy/watchfilter/watchfilter_status.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "proxy/base/json_writer.h"
 #include "proxy/kube/rfc3339.h"
 
 namespace watchfilter::proxy {
-namespace {
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void string_field(Writer& w, const char* key, std::string_view value) {
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-}  // namespace
 
 ConditionSnapshot ready_condition(const WatchFilterSpec& spec,
                                   const std::optional<ConditionSnapshot>& previous,
@@ -41,18 +29,18 @@ ConditionSnapshot ready_condition(const WatchFilterSpec& spec,
 
 std::string status_patch_body(const WatchFilterStatus& status) {
   rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  JsonWriter w(buffer);
   w.StartObject();
   w.Key("status");
   w.StartObject();
   w.Key("conditions");
   w.StartArray();
   w.StartObject();
-  string_field(w, "type", "Ready");
-  string_field(w, "status", status.ready.status);
-  string_field(w, "reason", status.ready.reason);
-  string_field(w, "message", status.ready.message);
-  string_field(w, "lastTransitionTime", status.ready.last_transition_time);
+  write_field(w, "type", "Ready");
+  write_field(w, "status", status.ready.status);
+  write_field(w, "reason", status.ready.reason);
+  write_field(w, "message", status.ready.message);
+  write_field(w, "lastTransitionTime", status.ready.last_transition_time);
   w.Key("observedGeneration");
   w.Int64(status.ready.observed_generation);
   w.EndObject();
@@ -67,7 +55,7 @@ std::string status_patch_body(const WatchFilterStatus& status) {
   w.Int64(status.streams);
   w.EndObject();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return json_text(buffer);
 }
 
 std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
