@@ -4,8 +4,6 @@
 
 #include <boost/beast/http/field.hpp>
 
-#include "proxy/kube/result.h"
-
 namespace watchfilter::proxy {
 namespace {
 
@@ -67,20 +65,6 @@ TEST(ReplyTest, ErrorCarriesItsDetailsAndClosingClosesTheConnection) {
   EXPECT_TRUE(relayed.keep_alive());
   EXPECT_EQ(relayed[http::field::cache_control], "no-cache, private");
   EXPECT_EQ(counters.count(StatusReason::kForbidden), 0u);
-}
-
-TEST(ResultTest, HoldsAValueOrTheStatusThatExplainsItsAbsence) {
-  Result<int> ok = 7;
-  ASSERT_TRUE(ok.ok());
-  EXPECT_EQ(*ok, 7);
-  EXPECT_EQ(ok.message(), "");
-  Result<int> refused =
-      StatusError{StatusReason::kTooManyRequests, "full", std::nullopt, "max-informers"};
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().reason, StatusReason::kTooManyRequests);
-  EXPECT_EQ(refused.error().limit, "max-informers");
-  EXPECT_EQ(refused.message(), "full");
-  EXPECT_EQ(bad_request("no").reason, StatusReason::kBadRequest);
 }
 
 }  // namespace

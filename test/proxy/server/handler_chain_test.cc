@@ -289,5 +289,60 @@ TEST(HandlerChainBudgetTest, FilterOverTheStateBudgetIs400AndCounted) {
   EXPECT_EQ(counters->count(StatusReason::kBadRequest), 2u);
 }
 
+TEST(ForbiddenMessageTest, ChainAnswers403StatusWithDetails) {
+  auto authn = std::make_shared<testing::FakeAuthenticator>();
+  authn->user->user.name = "u";
+  auto authz = std::make_shared<testing::FakeAuthorizer>();
+  authz->decision = AuthorizationDecision{false, "", ""};
+  HandlerChain chain(std::make_shared<HealthState>(), std::make_shared<StatusCounters>(), nullptr,
+                     authn, authz);
+  ClientRequest r{http::verb::get,
+                  "/apis/stream.watchfilter.io/v1alpha1/proxy/api/v1/namespaces/b/"
+                  "configmaps?watch=true&filter=true",
+                  11};
+  auto d = testing::decide(chain, r);
+  auto* reply = std::get_if<LocalReply>(&d);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->response.result_int(), 403u);
+  rapidjson::Document doc;
+  doc.Parse(reply->response.body().c_str());
+  EXPECT_STREQ(doc["reason"].GetString(), "Forbidden");
+  EXPECT_EQ(doc["code"].GetInt(), 403);
+  EXPECT_STREQ(
+      doc["message"].GetString(),
+      R"(configmaps is forbidden: User "u" cannot watch resource "configmaps" in API group "" in the namespace "b")");
+  EXPECT_STREQ(doc["details"]["kind"].GetString(), "configmaps");
+  EXPECT_FALSE(doc["details"].HasMember("group"));
+  // The attributes asked about are the underlying resource's.
+  ASSERT_EQ(authz->asked.size(), 1u);
+  EXPECT_EQ(authz->asked[0].gvr.resource, "configmaps");
+  EXPECT_EQ(authz->asked[0].verb, "watch");
+  EXPECT_EQ(authz->asked[0].namespace_name, "b");
+
+  // No user: 401, Status reason Unauthorized, and no authorization asked.
+  authn->user.reset();
+  d = testing::decide(chain, r);
+  reply = std::get_if<LocalReply>(&d);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->response.result_int(), 401u);
+  EXPECT_NE(reply->response.body().find(R"("reason":"Unauthorized")"), std::string::npos);
+  EXPECT_EQ(authz->asked.size(), 1u);
+
+  // A failed review is a 500, never an allow.
+  authn->user = AuthenticatedUser{UserInfo{"u", "", {}, {}}, AuthenticationMethod::kBearerToken};
+  authz->decision = AuthorizationDecision{false, "", "connection refused"};
+  d = testing::decide(chain, r);
+  EXPECT_EQ(std::get<LocalReply>(d).response.result_int(), 500u);
+}
+
+TEST(ForbiddenMessageTest, NoAuthenticatorOrAuthorizerRefusesEverything) {
+  HandlerChain no_authn(std::make_shared<HealthState>(), std::make_shared<StatusCounters>());
+  ClientRequest r{http::verb::get, "/api/v1/pods?filter=true", 11};
+  EXPECT_EQ(std::get<LocalReply>(testing::decide(no_authn, r)).response.result_int(), 401u);
+  HandlerChain no_authz(std::make_shared<HealthState>(), std::make_shared<StatusCounters>(),
+                        nullptr, std::make_shared<testing::FakeAuthenticator>());
+  EXPECT_EQ(std::get<LocalReply>(testing::decide(no_authz, r)).response.result_int(), 403u);
+}
+
 }  // namespace
 }  // namespace watchfilter::proxy

@@ -2,6 +2,8 @@
 // HTTP server that plays kube-apiserver. Every wait is bounded: clients run on an io_context with
 // run_for(), conditions are polled with a deadline.
 
+#include "proxy/server/server.h"
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -28,7 +30,6 @@
 
 #include "proxy/auth/delegating_auth.h"
 #include "proxy/server/readiness_probe.h"
-#include "proxy/server/server.h"
 #include "proxy/upstream/tls_context.h"
 #include "test/proxy/support/fake_auth.h"
 #include "test/proxy/support/test_certs.h"
