@@ -52,7 +52,7 @@ void FilteredService::serve(std::shared_ptr<const WatchRequest> request, Reply r
   if (!ticket) return refuse(call, ticket.error());
   call->ticket = std::move(*ticket);
   discovery_->lookup(call->request->path.gvr,
-                     [this, call](Discovery::Result found) { on_resource(call, found); });
+                     [this, call](Discovery::Found found) { on_resource(call, found); });
 }
 
 void FilteredService::resolve_filter_ref(CallPtr call) {
@@ -85,7 +85,7 @@ Result<std::shared_ptr<void>> FilteredService::take_stream_ticket(const WatchReq
                      retry, "max-streams-per-user"};
 }
 
-void FilteredService::on_resource(CallPtr call, const Discovery::Result& found) {
+void FilteredService::on_resource(CallPtr call, const Discovery::Found& found) {
   const WatchRequest& request = *call->request;
   const bool get = !request.watch && !request.path.name.empty();
   auto info = served_resource(request.path.gvr, found,

@@ -99,7 +99,7 @@ class FilteredService {
 
   void resolve_filter_ref(CallPtr call);
   Result<std::shared_ptr<void>> take_stream_ticket(const WatchRequest& request);
-  void on_resource(CallPtr call, const Discovery::Result& found);
+  void on_resource(CallPtr call, const Discovery::Found& found);
   void on_synced(CallPtr call, Lease lease);
   void serve_get(CallPtr call, Lease lease);
   std::optional<StatusError> check_watcher_quota(const Call& call, const Lease& lease);

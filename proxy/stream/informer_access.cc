@@ -13,14 +13,10 @@ constexpr int kInformerRetryAfterSeconds = 10;
 }  // namespace
 
 Result<informer::ResourceInfo> served_resource(const kube::GroupVersionResource& gvr,
-                                               const Discovery::Result& found,
+                                               const Discovery::Found& found,
                                                std::initializer_list<std::string_view> verbs) {
-  if (!found.resource) {
-    return StatusError{
-        found.status == 404 ? StatusReason::kNotFound : StatusReason::kServiceUnavailable,
-        found.message};
-  }
-  const ApiResource& res = *found.resource;
+  if (!found) return found.error();
+  const ApiResource& res = *found;
   for (std::string_view verb : verbs) {
     if (!res.has_verb(verb)) {
       return StatusError{StatusReason::kMethodNotAllowed,

@@ -17,10 +17,10 @@ namespace watchfilter::proxy {
 // refuse in the same words and count the same limits.
 
 // Step 1: what discovery found for `gvr`, as the informer's ResourceInfo. Discovery's own
-// refusals keep their code (404 unknown resource, 503 upstream failure); a resource without one
-// of `verbs` is upstream's 405 MethodNotAllowed for the first verb it lacks.
+// refusals are answered as they are (404 unknown resource, 503 upstream failure); a resource
+// without one of `verbs` is upstream's 405 MethodNotAllowed for the first verb it lacks.
 Result<informer::ResourceInfo> served_resource(const kube::GroupVersionResource& gvr,
-                                               const Discovery::Result& found,
+                                               const Discovery::Found& found,
                                                std::initializer_list<std::string_view> verbs);
 
 // "configmaps in namespace x", "nodes at the cluster scope": an informer as messages name it.

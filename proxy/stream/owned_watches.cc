@@ -189,14 +189,13 @@ void OwnedWatches::prepare(std::function<void(std::shared_ptr<OwnedWatches>)> do
   }
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const OwnedDefinition& d = entries_[i].definition;
-    discovery_->lookup(d.gvr, [self = shared_from_this(), i](Discovery::Result found) {
-      self->resolve(i, found);
-    });
+    discovery_->lookup(
+        d.gvr, [self = shared_from_this(), i](Discovery::Found found) { self->resolve(i, found); });
   }
   entry_done();
 }
 
-void OwnedWatches::resolve(std::size_t index, const Discovery::Result& found) {
+void OwnedWatches::resolve(std::size_t index, const Discovery::Found& found) {
   const OwnedDefinition& d = entries_[index].definition;  // immutable: no lock needed
   auto info = served_resource(d.gvr, found, {"list", "watch"});
   if (!info) return skip(index, info.error().message);

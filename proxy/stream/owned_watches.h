@@ -76,7 +76,7 @@ class OwnedWatches : public std::enable_shared_from_this<OwnedWatches> {
     std::shared_ptr<informer::InformerLease> lease;  // null: skipped
     std::shared_ptr<Forwarder> forwarder;
   };
-  void resolve(std::size_t index, const Discovery::Result& found);
+  void resolve(std::size_t index, const Discovery::Found& found);
   void skip(std::size_t index, const std::string& why);
   void entry_done();
   std::shared_ptr<const WatchRequest> entry_request(const Entry& entry, bool resume) const;

@@ -20,18 +20,15 @@ bool ApiResource::has_verb(std::string_view verb) const {
   return std::find(verbs.begin(), verbs.end(), verb) != verbs.end();
 }
 
-std::optional<std::vector<ApiResource>> parse_api_resource_list(std::string_view body,
-                                                                std::string& error) {
+Result<std::vector<ApiResource>> parse_api_resource_list(std::string_view body) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
-    error = "discovery document is not JSON";
-    return std::nullopt;
+    return StatusError{StatusReason::kServiceUnavailable, "discovery document is not JSON"};
   }
   auto resources = doc.FindMember("resources");
   if (resources == doc.MemberEnd() || !resources->value.IsArray()) {
-    error = "discovery document has no resources";
-    return std::nullopt;
+    return StatusError{StatusReason::kServiceUnavailable, "discovery document has no resources"};
   }
   std::vector<ApiResource> out;
   for (const auto& r : resources->value.GetArray()) {
@@ -69,11 +66,11 @@ void Discovery::lookup(const kube::GroupVersionResource& gvr, Handler handler) {
   });
 }
 
-Discovery::Result Discovery::answer(const GroupVersion& gv, const std::string& resource) {
+Discovery::Found Discovery::answer(const GroupVersion& gv, const std::string& resource) {
   for (const auto& r : gv.resources) {
-    if (r.name == resource) return Result{r, 200, {}};
+    if (r.name == resource) return r;
   }
-  return Result{std::nullopt, 404, kNotFound};
+  return StatusError{StatusReason::kNotFound, kNotFound};
 }
 
 void Discovery::do_lookup(const kube::GroupVersionResource& gvr, Handler handler) {
@@ -81,8 +78,8 @@ void Discovery::do_lookup(const kube::GroupVersionResource& gvr, Handler handler
   auto& gv = cache_[key];
   const auto now = std::chrono::steady_clock::now();
   if (!gv.fetching && gv.fetched != std::chrono::steady_clock::time_point{}) {
-    Result known = answer(gv, gvr.resource);
-    if (known.resource || now - gv.fetched < refresh_limit_) return handler(std::move(known));
+    Found known = answer(gv, gvr.resource);
+    if (known || now - gv.fetched < refresh_limit_) return handler(std::move(known));
   }
   gv.waiting.emplace_back(gvr.resource, std::move(handler));
   if (!gv.fetching) fetch(key);
@@ -96,30 +93,28 @@ void Discovery::fetch(const std::string& discovery_path) {
                    gv.fetching = false;
                    auto waiting = std::move(gv.waiting);
                    gv.waiting.clear();
-                   Result failure{std::nullopt, 503, {}};
+                   std::string failure;  // the 503's message, "" when discovery answered
                    if (result.ec) {
-                     failure.message =
-                         "upstream kube-apiserver unavailable: " + result.failed_step + ": " +
-                         result.ec.message();
+                     failure = "upstream kube-apiserver unavailable: " + result.failed_step + ": " +
+                               result.ec.message();
                    } else if (result.status == 404) {
                      gv.resources.clear();
                      gv.exists = false;
                      gv.fetched = std::chrono::steady_clock::now();
                    } else if (result.status != 200) {
-                     failure.message = "discovery of " + discovery_path + " failed: HTTP " +
-                                       std::to_string(result.status);
+                     failure = "discovery of " + discovery_path + " failed: HTTP " +
+                               std::to_string(result.status);
+                   } else if (auto list = parse_api_resource_list(result.body)) {
+                     gv.resources = std::move(*list);
+                     gv.exists = true;
+                     gv.fetched = std::chrono::steady_clock::now();
                    } else {
-                     std::string error;
-                     if (auto list = parse_api_resource_list(result.body, error)) {
-                       gv.resources = std::move(*list);
-                       gv.exists = true;
-                       gv.fetched = std::chrono::steady_clock::now();
-                     } else {
-                       failure.message = discovery_path + ": " + error;
-                     }
+                     failure = discovery_path + ": " + list.error().message;
                    }
                    for (auto& [resource, handler] : waiting) {
-                     handler(failure.message.empty() ? answer(gv, resource) : failure);
+                     handler(failure.empty()
+                                 ? answer(gv, resource)
+                                 : Found(StatusError{StatusReason::kServiceUnavailable, failure}));
                    }
                  });
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proxy/kube/group_version_resource.h"
+#include "proxy/kube/result.h"
 #include "proxy/upstream/upstream_client.h"
 
 namespace watchfilter::proxy {
@@ -26,9 +27,8 @@ struct ApiResource {
 };
 
 // The top-level resources of an APIResourceList (subresources like "pods/status" are left
-// out). nullopt with `error` set when the body is not one.
-std::optional<std::vector<ApiResource>> parse_api_resource_list(std::string_view body,
-                                                                std::string& error);
+// out), or a 503 saying why the body is not one.
+Result<std::vector<ApiResource>> parse_api_resource_list(std::string_view body);
 
 // What the upstream serves, read from its discovery documents, so that any resource, custom
 // resources included, can be watched without a built-in table. Cached per group version and
@@ -37,12 +37,10 @@ std::optional<std::vector<ApiResource>> parse_api_resource_list(std::string_view
 // its own strand.
 class Discovery : public std::enable_shared_from_this<Discovery> {
  public:
-  struct Result {
-    std::optional<ApiResource> resource;
-    unsigned status = 200;  // 404: unknown resource or group version; 503: upstream failure
-    std::string message;
-  };
-  using Handler = std::function<void(Result)>;
+  // The resource, or 404 NotFound (unknown resource or group version) or 503 (upstream failed
+  // or answered no discovery document).
+  using Found = Result<ApiResource>;
+  using Handler = std::function<void(Found)>;
 
   Discovery(boost::asio::any_io_executor strand, std::shared_ptr<UpstreamClient> client,
             std::chrono::steady_clock::duration refresh_limit = std::chrono::seconds(1));
@@ -60,7 +58,7 @@ class Discovery : public std::enable_shared_from_this<Discovery> {
   };
   void do_lookup(const kube::GroupVersionResource& gvr, Handler handler);
   void fetch(const std::string& discovery_path);
-  static Result answer(const GroupVersion& gv, const std::string& resource);
+  static Found answer(const GroupVersion& gv, const std::string& resource);
 
   boost::asio::any_io_executor strand_;
   std::shared_ptr<UpstreamClient> client_;
