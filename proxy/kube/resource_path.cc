@@ -23,12 +23,7 @@ std::optional<std::vector<std::string_view>> split_segments(std::string_view pat
 
 }  // namespace
 
-std::string ResourcePath::collection_path() const {
-  std::string out = gvr.api_path();
-  if (!namespace_name.empty()) out += "/namespaces/" + namespace_name;
-  out += "/" + gvr.resource;
-  return out;
-}
+std::string ResourcePath::collection_path() const { return gvr.path(namespace_name); }
 
 std::optional<ResourcePath> parse_resource_path(std::string_view path) {
   auto segments = split_segments(path);
