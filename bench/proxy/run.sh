@@ -29,20 +29,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-PY=/usr/bin/python3   # Debian's, which has python3-matplotlib (scripts/install-deps.sh)
-BUILD=${BUILD:-$repo/build}
-mode=quick out="" docs=0
-while (($#)); do
-  case $1 in
-    --quick) mode=quick ;;
-    --full) mode=full ;;
-    --out) out=$2; shift ;;
-    --docs) docs=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run.sh: unknown argument $1 (--help)" >&2; exit 2 ;;
-  esac
-  shift
-done
+source "$repo/bench/lib.sh"
+bench_args "$@"
 out=${out:-$BUILD/bench-proxy/$mode-$(date +%Y%m%d-%H%M%S)}
 proxy=$BUILD/proxy/watchfilter-proxy
 eval_bin=$BUILD/filters/watchfilter-eval
@@ -50,7 +38,7 @@ engine=$BUILD/bench/proxy/fanout_engine_bench
 for f in "$proxy" "$eval_bin"; do
   [[ -x $f ]] || { echo "run.sh: $f not found (make build)" >&2; exit 1; }
 done
-$PY -c 'import matplotlib' 2>/dev/null || { echo "run.sh: python3-matplotlib is missing (make deps)" >&2; exit 1; }
+bench_need_matplotlib
 wfload=$("$here/build-load.sh")
 
 if [[ $mode == quick ]]; then
@@ -111,13 +99,7 @@ cp_kubectl wait --for condition=Established --timeout 60s crd/watchfilters.watch
 
 # Every stream of the benchmark comes from one user (the admin certificate): each per-user
 # limit of the proxy is set high, whatever this proxy has of them.
-proxy_limit_flags=()
-while read -r flag type; do
-  case $type in
-    int) proxy_limit_flags+=("$flag" 100000) ;;
-    bytes) proxy_limit_flags+=("$flag" 4Gi) ;;
-  esac
-done < <("$proxy" --help 2>&1 | grep -oE -- '--max-([a-z-]+-per-(user|namespace)|wakeups) [a-z]+' | sort -u)
+bench_proxy_limit_flags "$proxy"
 
 proxy_ready() { [[ $(cp_exec curl -sk -m 2 "https://127.0.0.1:$1/readyz" 2>/dev/null) == ok ]]; }
 # start_standalone NAME PORT: a fresh proxy (its memory is the measurement's alone).
