@@ -38,3 +38,30 @@ bench_proxy_limit_flags() {
     esac
   done < <("$1" --help 2>&1 | grep -oE -- '--max-([a-z-]+-per-(user|namespace)|wakeups) [a-z]+' | sort -u)
 }
+
+# bench_machine_begin FILE COMMAND: FILE, a JSON object describing the run before it starts: mode,
+# date, commit, the machine (cpu, cores, memory, kernel, os), the kube-apiserver and etcd
+# versions, the load average, and COMMAND (how to run it again, its BENCH_* settings included).
+bench_machine_begin() {
+  local file=$1 cmd=$2
+  {
+    echo "{\"mode\": \"$mode\", \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+    echo " \"commit\": \"$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)\","
+    echo " \"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\","
+    echo " \"cores\": $(nproc), \"memory_kib\": $(awk '/MemTotal/ {print $2}' /proc/meminfo),"
+    echo " \"kernel\": \"$(uname -r)\", \"os\": \"$(. /etc/os-release && echo "$PRETTY_NAME")\","
+    echo " \"kube\": \"$KUBE_VERSION\", \"etcd\": \"$ETCD_VERSION\","
+    echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
+    echo " \"command\": \"$cmd\"}"
+  } >"$file"
+}
+
+# bench_machine_end FILE SECONDS: adds the load average after the run and how long it took.
+bench_machine_end() {
+  $PY - "$1" "$(cut -d' ' -f1-3 /proc/loadavg)" "$2" <<'EOP'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["load_after"], m["seconds"] = sys.argv[2], int(sys.argv[3])
+json.dump(m, open(sys.argv[1], "w"), indent=1)
+EOP
+}

@@ -291,31 +291,17 @@ run_soak() {
 }
 
 start=$SECONDS
-{
-  echo "{\"mode\": \"$mode\", \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
-  echo " \"commit\": \"$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)\","
-  echo " \"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\","
-  echo " \"cores\": $(nproc), \"memory_kib\": $(awk '/MemTotal/ {print $2}' /proc/meminfo),"
-  echo " \"kernel\": \"$(uname -r)\", \"os\": \"$(. /etc/os-release && echo "$PRETTY_NAME")\","
-  echo " \"kube\": \"$KUBE_VERSION\", \"etcd\": \"$ETCD_VERSION\","
-  echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
-  cmd="bench/proxy/run.sh --$mode"
-  for v in BENCH_PARTS BENCH_FANOUT BENCH_FANOUT_SECONDS BENCH_FANOUT_WAYS BENCH_MEMORY BENCH_OWNED BENCH_SOAK_SECONDS BENCH_PROXY_FLAGS; do
-    [[ -n ${!v:-} ]] && cmd="$v='${!v}' $cmd"
-  done
-  echo " \"command\": \"$cmd\"}"
-} >"$out/machine.json"
+cmd="bench/proxy/run.sh --$mode"
+for v in BENCH_PARTS BENCH_FANOUT BENCH_FANOUT_SECONDS BENCH_FANOUT_WAYS BENCH_MEMORY BENCH_OWNED BENCH_SOAK_SECONDS BENCH_PROXY_FLAGS; do
+  [[ -n ${!v:-} ]] && cmd="$v='${!v}' $cmd"
+done
+bench_machine_begin "$out/machine.json" "$cmd"
 status=0
 for part in latency fanout memory owned engine soak; do
   has_part "$part" || continue
   "run_$part" || { log "$part failed"; status=1; }
 done
-$PY - "$out/machine.json" "$(cut -d' ' -f1-3 /proc/loadavg)" "$((SECONDS - start))" <<'EOP'
-import json, sys
-m = json.load(open(sys.argv[1]))
-m["load_after"], m["seconds"] = sys.argv[2], int(sys.argv[3])
-json.dump(m, open(sys.argv[1], "w"), indent=1)
-EOP
+bench_machine_end "$out/machine.json" "$((SECONDS - start))"
 cp_down
 rm -f "$out"/*-direct.jsonl
 

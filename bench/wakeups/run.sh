@@ -336,20 +336,11 @@ EOY
 }
 
 start=$SECONDS
-{
-  echo "{\"mode\": \"$mode\", \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
-  echo " \"commit\": \"$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)\","
-  echo " \"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\","
-  echo " \"cores\": $(nproc), \"memory_kib\": $(awk '/MemTotal/ {print $2}' /proc/meminfo),"
-  echo " \"kernel\": \"$(uname -r)\", \"os\": \"$(. /etc/os-release && echo "$PRETTY_NAME")\","
-  echo " \"kube\": \"$KUBE_VERSION\", \"etcd\": \"$ETCD_VERSION\","
-  echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
-  cmd="bench/wakeups/run.sh --$mode"
-  [[ -n ${BENCH_RUNS:-} ]] && cmd="BENCH_RUNS='$BENCH_RUNS' $cmd"
-  [[ -n ${BENCH_RING_N:-} ]] && cmd="BENCH_RING_N=$BENCH_RING_N $cmd"
-  [[ -v BENCH_RING_WAYS ]] && cmd="BENCH_RING_WAYS='$BENCH_RING_WAYS' $cmd"
-  echo " \"command\": \"$cmd\"}"
-} >"$out/machine.json"
+cmd="bench/wakeups/run.sh --$mode"
+[[ -n ${BENCH_RUNS:-} ]] && cmd="BENCH_RUNS='$BENCH_RUNS' $cmd"
+[[ -n ${BENCH_RING_N:-} ]] && cmd="BENCH_RING_N=$BENCH_RING_N $cmd"
+[[ -v BENCH_RING_WAYS ]] && cmd="BENCH_RING_WAYS='$BENCH_RING_WAYS' $cmd"
+bench_machine_begin "$out/machine.json" "$cmd"
 status=0
 for r in "${runs[@]}"; do
   read -r trace n rows scale ballast <<<"$r"
@@ -357,12 +348,7 @@ for r in "${runs[@]}"; do
 done
 for way in "${ring_ways[@]}"; do run_ring "$way" || { log "ring ($way) failed"; status=1; }; done
 run_requeue || { log "the requeue lateness failed"; status=1; }
-$PY - "$out/machine.json" "$(cut -d' ' -f1-3 /proc/loadavg)" "$((SECONDS - start))" <<'EOP'
-import json, sys
-m = json.load(open(sys.argv[1]))
-m["load_after"], m["seconds"] = sys.argv[2], int(sys.argv[3])
-json.dump(m, open(sys.argv[1], "w"), indent=1)
-EOP
+bench_machine_end "$out/machine.json" "$((SECONDS - start))"
 cp_down
 
 analyse=()
