@@ -167,6 +167,25 @@ direct_streams_bg() {
     --cacert "$CP_DIR/ca.crt" --cert "$CP_DIR/admin.crt" --key "$CP_DIR/admin.key" --out "$out" "$@"
 }
 
+# configmap_view NS: in NS, the WatchFilter cms (configmaps, changed(data)) and the WatchView v
+# made of it, served at /views/NS/v/.
+configmap_view() {
+  cp_kubectl apply -n "$1" -f - >/dev/null <<'EOY' || fail "the view in $1"
+apiVersion: watchfilter.io/v1alpha1
+kind: WatchFilter
+metadata: {name: cms}
+spec:
+  resource: {version: v1, resource: configmaps}
+  filter: changed(data)
+---
+apiVersion: watchfilter.io/v1alpha1
+kind: WatchView
+metadata: {name: v}
+spec:
+  filters: [{name: cms}]
+EOY
+}
+
 # silent_client_streams N COLLECTION PATH: the streams of a backpressure test, open when it
 # returns: a direct watch of COLLECTION from its current resourceVersion ($T_DIR/d/up.out), N
 # readers of PATH through the proxy ($T_DIR/r/r<i>.out), and one client of PATH that reads the
