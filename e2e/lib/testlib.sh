@@ -167,6 +167,15 @@ direct_streams_bg() {
     --cacert "$CP_DIR/ca.crt" --cert "$CP_DIR/admin.crt" --key "$CP_DIR/admin.key" --out "$out" "$@"
 }
 
+# apply_example_crd FILE PLURAL: the CRD host/examples/FILE (PLURAL.example.watchfilter.io, served
+# as example.watchfilter.io/v1) applied, Established and served before it returns.
+apply_example_crd() {
+  cp_kubectl apply -f "$REPO_DIR/host/examples/$1" >/dev/null || fail "kubectl apply -f host/examples/$1"
+  cp_kubectl wait --for condition=Established --timeout 30s "crd/$2.example.watchfilter.io" >/dev/null ||
+    fail "the $2 CRD did not become Established"
+  wait_for 20 cp_kubectl get --raw /apis/example.watchfilter.io/v1 >/dev/null 2>&1 || fail "$2 API not served"
+}
+
 # configmap_view NS: in NS, the WatchFilter cms (configmaps, changed(data)) and the WatchView v
 # made of it, served at /views/NS/v/.
 configmap_view() {
