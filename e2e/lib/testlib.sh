@@ -176,22 +176,23 @@ apply_example_crd() {
   wait_for 20 cp_kubectl get --raw /apis/example.watchfilter.io/v1 >/dev/null 2>&1 || fail "$2 API not served"
 }
 
-# configmap_view NS: in NS, the WatchFilter cms (configmaps, changed(data)) and the WatchView v
-# made of it, served at /views/NS/v/.
+# configmap_view NS [VIEW [FILTER]]: in NS, the WatchFilter FILTER (default cms: configmaps,
+# changed(data)) and the WatchView VIEW (default v) made of it, served at /views/NS/VIEW/.
 configmap_view() {
-  cp_kubectl apply -n "$1" -f - >/dev/null <<'EOY' || fail "the view in $1"
+  local ns=$1 view=${2:-v} filter=${3:-cms}
+  cp_kubectl apply -n "$ns" -f - >/dev/null <<EOY || fail "the view in $ns"
 apiVersion: watchfilter.io/v1alpha1
 kind: WatchFilter
-metadata: {name: cms}
+metadata: {name: $filter}
 spec:
   resource: {version: v1, resource: configmaps}
   filter: changed(data)
 ---
 apiVersion: watchfilter.io/v1alpha1
 kind: WatchView
-metadata: {name: v}
+metadata: {name: $view}
 spec:
-  filters: [{name: cms}]
+  filters: [{name: $filter}]
 EOY
 }
 
