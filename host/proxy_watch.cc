@@ -6,6 +6,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "host/kube_client.h"
+#include "proxy/kube/group_version_resource.h"
 #include "proxy/kube/url_query.h"
 #include "proxy/upstream/upstream_fetch.h"
 #include "proxy/upstream/upstream_stream.h"
@@ -166,7 +167,8 @@ void post_wakeup(proxy::UpstreamClient& proxy, net::any_io_executor executor,
   KubeRequest request;
   request.method = 1;  // create
   request.path =
-      "/apis/stream.watchfilter.io/v1alpha1/namespaces/" + wakeup.namespace_ + "/wakeups";
+      proxy::kube::GroupVersionResource{"stream.watchfilter.io", "v1alpha1", "wakeups"}.path(
+          wakeup.namespace_);
   request.body =
       R"({"apiVersion":"stream.watchfilter.io/v1alpha1","kind":"Wakeup","metadata":{"generateName":"wakeup-"},"spec":{"watcher":")" +
       wakeup.watcher_id + R"(","object":")" + wakeup.object + R"(",)" +

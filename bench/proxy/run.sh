@@ -29,20 +29,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-PY=/usr/bin/python3   # Debian's, which has python3-matplotlib (scripts/install-deps.sh)
-BUILD=${BUILD:-$repo/build}
-mode=quick out="" docs=0
-while (($#)); do
-  case $1 in
-    --quick) mode=quick ;;
-    --full) mode=full ;;
-    --out) out=$2; shift ;;
-    --docs) docs=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run.sh: unknown argument $1 (--help)" >&2; exit 2 ;;
-  esac
-  shift
-done
+source "$repo/bench/lib.sh"
+bench_args "$@"
 out=${out:-$BUILD/bench-proxy/$mode-$(date +%Y%m%d-%H%M%S)}
 proxy=$BUILD/proxy/watchfilter-proxy
 eval_bin=$BUILD/filters/watchfilter-eval
@@ -50,7 +38,7 @@ engine=$BUILD/bench/proxy/fanout_engine_bench
 for f in "$proxy" "$eval_bin"; do
   [[ -x $f ]] || { echo "run.sh: $f not found (make build)" >&2; exit 1; }
 done
-$PY -c 'import matplotlib' 2>/dev/null || { echo "run.sh: python3-matplotlib is missing (make deps)" >&2; exit 1; }
+bench_need_matplotlib
 wfload=$("$here/build-load.sh")
 
 if [[ $mode == quick ]]; then
@@ -111,13 +99,7 @@ cp_kubectl wait --for condition=Established --timeout 60s crd/watchfilters.watch
 
 # Every stream of the benchmark comes from one user (the admin certificate): each per-user
 # limit of the proxy is set high, whatever this proxy has of them.
-proxy_limit_flags=()
-while read -r flag type; do
-  case $type in
-    int) proxy_limit_flags+=("$flag" 100000) ;;
-    bytes) proxy_limit_flags+=("$flag" 4Gi) ;;
-  esac
-done < <("$proxy" --help 2>&1 | grep -oE -- '--max-([a-z-]+-per-(user|namespace)|wakeups) [a-z]+' | sort -u)
+bench_proxy_limit_flags "$proxy"
 
 proxy_ready() { [[ $(cp_exec curl -sk -m 2 "https://127.0.0.1:$1/readyz" 2>/dev/null) == ok ]]; }
 # start_standalone NAME PORT: a fresh proxy (its memory is the measurement's alone).
@@ -309,31 +291,17 @@ run_soak() {
 }
 
 start=$SECONDS
-{
-  echo "{\"mode\": \"$mode\", \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
-  echo " \"commit\": \"$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)\","
-  echo " \"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\","
-  echo " \"cores\": $(nproc), \"memory_kib\": $(awk '/MemTotal/ {print $2}' /proc/meminfo),"
-  echo " \"kernel\": \"$(uname -r)\", \"os\": \"$(. /etc/os-release && echo "$PRETTY_NAME")\","
-  echo " \"kube\": \"$KUBE_VERSION\", \"etcd\": \"$ETCD_VERSION\","
-  echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
-  cmd="bench/proxy/run.sh --$mode"
-  for v in BENCH_PARTS BENCH_FANOUT BENCH_FANOUT_SECONDS BENCH_FANOUT_WAYS BENCH_MEMORY BENCH_OWNED BENCH_SOAK_SECONDS BENCH_PROXY_FLAGS; do
-    [[ -n ${!v:-} ]] && cmd="$v='${!v}' $cmd"
-  done
-  echo " \"command\": \"$cmd\"}"
-} >"$out/machine.json"
+cmd="bench/proxy/run.sh --$mode"
+for v in BENCH_PARTS BENCH_FANOUT BENCH_FANOUT_SECONDS BENCH_FANOUT_WAYS BENCH_MEMORY BENCH_OWNED BENCH_SOAK_SECONDS BENCH_PROXY_FLAGS; do
+  [[ -n ${!v:-} ]] && cmd="$v='${!v}' $cmd"
+done
+bench_machine_begin "$out/machine.json" "$cmd"
 status=0
 for part in latency fanout memory owned engine soak; do
   has_part "$part" || continue
   "run_$part" || { log "$part failed"; status=1; }
 done
-$PY - "$out/machine.json" "$(cut -d' ' -f1-3 /proc/loadavg)" "$((SECONDS - start))" <<'EOP'
-import json, sys
-m = json.load(open(sys.argv[1]))
-m["load_after"], m["seconds"] = sys.argv[2], int(sys.argv[3])
-json.dump(m, open(sys.argv[1], "w"), indent=1)
-EOP
+bench_machine_end "$out/machine.json" "$((SECONDS - start))"
 cp_down
 rm -f "$out"/*-direct.jsonl
 

@@ -31,20 +31,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-PY=/usr/bin/python3   # Debian's, which has python3-matplotlib (scripts/install-deps.sh)
-BUILD=${BUILD:-$repo/build}
-mode=quick out="" docs=0
-while (($#)); do
-  case $1 in
-    --quick) mode=quick ;;
-    --full) mode=full ;;
-    --out) out=$2; shift ;;
-    --docs) docs=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run.sh: unknown argument $1 (--help)" >&2; exit 2 ;;
-  esac
-  shift
-done
+source "$repo/bench/lib.sh"
+bench_args "$@"
 out=${out:-$BUILD/bench-wakeups/$mode-$(date +%Y%m%d-%H%M%S)}
 proxy=$BUILD/proxy/watchfilter-proxy
 host=$BUILD/host/watchfilter-host
@@ -55,7 +43,7 @@ nab=${NAB_SERIES:-$repo/../shared/data/nab/realKnownCause/ec2_request_latency_sy
 for f in "$proxy" "$host" "$percona" "$ring_wasm" "$traces/traces_persona.csv" "$nab"; do
   [[ -f $f ]] || { echo "run.sh: $f not found (make build; the seed data in ../shared/data)" >&2; exit 1; }
 done
-$PY -c 'import matplotlib' 2>/dev/null || { echo "run.sh: python3-matplotlib is missing (make deps)" >&2; exit 1; }
+bench_need_matplotlib
 
 IDLE_TRACE_SECONDS=300
 DRAIN_SECONDS=30
@@ -131,13 +119,7 @@ warm_modules
 # The proxy's per-user and wake-up limits (--max-...-per-user, --max-...-per-namespace,
 # --max-wakeups): every stream and Wakeup of a run comes from one user (the hosts' admin
 # identity) in one namespace, so each is set high, whatever this proxy has of them.
-proxy_limit_flags=()
-while read -r flag type; do
-  case $type in
-    int) proxy_limit_flags+=("$flag" 100000) ;;
-    bytes) proxy_limit_flags+=("$flag" 4Gi) ;;
-  esac
-done < <("$proxy" --help 2>&1 | grep -oE -- '--max-([a-z-]+-per-(user|namespace)|wakeups) [a-z]+' | sort -u)
+bench_proxy_limit_flags "$proxy"
 
 wait_until() { # seconds cmd...
   local deadline=$((SECONDS + $1)); shift
@@ -354,20 +336,11 @@ EOY
 }
 
 start=$SECONDS
-{
-  echo "{\"mode\": \"$mode\", \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
-  echo " \"commit\": \"$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)\","
-  echo " \"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\","
-  echo " \"cores\": $(nproc), \"memory_kib\": $(awk '/MemTotal/ {print $2}' /proc/meminfo),"
-  echo " \"kernel\": \"$(uname -r)\", \"os\": \"$(. /etc/os-release && echo "$PRETTY_NAME")\","
-  echo " \"kube\": \"$KUBE_VERSION\", \"etcd\": \"$ETCD_VERSION\","
-  echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
-  cmd="bench/wakeups/run.sh --$mode"
-  [[ -n ${BENCH_RUNS:-} ]] && cmd="BENCH_RUNS='$BENCH_RUNS' $cmd"
-  [[ -n ${BENCH_RING_N:-} ]] && cmd="BENCH_RING_N=$BENCH_RING_N $cmd"
-  [[ -v BENCH_RING_WAYS ]] && cmd="BENCH_RING_WAYS='$BENCH_RING_WAYS' $cmd"
-  echo " \"command\": \"$cmd\"}"
-} >"$out/machine.json"
+cmd="bench/wakeups/run.sh --$mode"
+[[ -n ${BENCH_RUNS:-} ]] && cmd="BENCH_RUNS='$BENCH_RUNS' $cmd"
+[[ -n ${BENCH_RING_N:-} ]] && cmd="BENCH_RING_N=$BENCH_RING_N $cmd"
+[[ -v BENCH_RING_WAYS ]] && cmd="BENCH_RING_WAYS='$BENCH_RING_WAYS' $cmd"
+bench_machine_begin "$out/machine.json" "$cmd"
 status=0
 for r in "${runs[@]}"; do
   read -r trace n rows scale ballast <<<"$r"
@@ -375,12 +348,7 @@ for r in "${runs[@]}"; do
 done
 for way in "${ring_ways[@]}"; do run_ring "$way" || { log "ring ($way) failed"; status=1; }; done
 run_requeue || { log "the requeue lateness failed"; status=1; }
-$PY - "$out/machine.json" "$(cut -d' ' -f1-3 /proc/loadavg)" "$((SECONDS - start))" <<'EOP'
-import json, sys
-m = json.load(open(sys.argv[1]))
-m["load_after"], m["seconds"] = sys.argv[2], int(sys.argv[3])
-json.dump(m, open(sys.argv[1], "w"), indent=1)
-EOP
+bench_machine_end "$out/machine.json" "$((SECONDS - start))"
 cp_down
 
 analyse=()

@@ -41,7 +41,6 @@ A 404 on a "secondary" op (its ConfigMap does not exist) is recorded; any other 
 """
 import argparse
 import csv
-import datetime
 import http.client
 import json
 import math
@@ -52,22 +51,13 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+# The trace reader the e2e replays use too (this script runs from the repository, as run.sh does).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../e2e/clients"))
+from reconcile_trace import read_trace  # noqa: E402
+
 GROUP_PATH = "/apis/example.watchfilter.io/v1"
 CONFIGS = ("c1", "c2", "c3", "c4")
 Z_MUST, Z_IGNORE = 3.5, 2.5
-
-
-def trace_times(path, rows):
-    out = []
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("reconsile"):
-                continue
-            out.append(datetime.datetime.fromisoformat(line.replace("Z", "+00:00")))
-            if len(out) == rows:
-                break
-    return out
 
 
 def nab_values(path):
@@ -90,7 +80,7 @@ def cluster_path(ns, name):
 
 
 def plan(a):
-    ts = trace_times(a.trace, a.rows)
+    ts = read_trace(a.trace, a.rows)
     if len(ts) < 2:
         sys.exit("plan: the trace has fewer than 2 rows")
     offsets = [(t - ts[0]).total_seconds() for t in ts]

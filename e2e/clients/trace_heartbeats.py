@@ -19,22 +19,10 @@ each Database its spec changes in order (the generation each one makes is read f
 output, which records every object version written).
 """
 import argparse
-import datetime
 import json
 import sys
 
-
-def timestamps(path, rows):
-    out = []
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("reconsile"):
-                continue
-            out.append(datetime.datetime.fromisoformat(line.replace("Z", "+00:00")))
-            if len(out) == rows:
-                break
-    return out
+from reconcile_trace import read_trace
 
 
 def spec_change(j, members):
@@ -58,7 +46,7 @@ def main():
     p.add_argument("--members", type=int, default=3, help="spec.members of every Database at the start")
     p.add_argument("--out", required=True)
     a = p.parse_args()
-    ts = timestamps(a.trace, a.rows)
+    ts = read_trace(a.trace, a.rows)
     if len(ts) < a.rows:
         print("trace_heartbeats: the trace has only %d rows" % len(ts), file=sys.stderr)
         return 1

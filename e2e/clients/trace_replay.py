@@ -22,18 +22,7 @@ import datetime
 import json
 import sys
 
-
-def timestamps(path, rows):
-    out = []
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("reconsile"):
-                continue
-            out.append(datetime.datetime.fromisoformat(line.replace("Z", "+00:00")))
-            if len(out) == rows:
-                break
-    return out
+from reconcile_trace import read_trace
 
 
 def status_patch(obj, size, stamp, i):
@@ -42,7 +31,7 @@ def status_patch(obj, size, stamp, i):
 
 
 def replay(a):
-    ts = timestamps(a.trace, a.rows)
+    ts = read_trace(a.trace, a.rows)
     script, size, spec_size = [], a.size, a.size
     plan = {"rows": len(ts), "updates": 0, "status_size_changes": 0, "spec_changes": 0,
             "trace_seconds": (ts[-1] - ts[0]).total_seconds() if ts else 0,

@@ -167,6 +167,52 @@ direct_streams_bg() {
     --cacert "$CP_DIR/ca.crt" --cert "$CP_DIR/admin.crt" --key "$CP_DIR/admin.key" --out "$out" "$@"
 }
 
+# apply_example_crd FILE PLURAL: the CRD host/examples/FILE (PLURAL.example.watchfilter.io, served
+# as example.watchfilter.io/v1) applied, Established and served before it returns.
+apply_example_crd() {
+  cp_kubectl apply -f "$REPO_DIR/host/examples/$1" >/dev/null || fail "kubectl apply -f host/examples/$1"
+  cp_kubectl wait --for condition=Established --timeout 30s "crd/$2.example.watchfilter.io" >/dev/null ||
+    fail "the $2 CRD did not become Established"
+  wait_for 20 cp_kubectl get --raw /apis/example.watchfilter.io/v1 >/dev/null 2>&1 || fail "$2 API not served"
+}
+
+# configmap_view NS [VIEW [FILTER]]: in NS, the WatchFilter FILTER (default cms: configmaps,
+# changed(data)) and the WatchView VIEW (default v) made of it, served at /views/NS/VIEW/.
+configmap_view() {
+  local ns=$1 view=${2:-v} filter=${3:-cms}
+  cp_kubectl apply -n "$ns" -f - >/dev/null <<EOY || fail "the view in $ns"
+apiVersion: watchfilter.io/v1alpha1
+kind: WatchFilter
+metadata: {name: $filter}
+spec:
+  resource: {version: v1, resource: configmaps}
+  filter: changed(data)
+---
+apiVersion: watchfilter.io/v1alpha1
+kind: WatchView
+metadata: {name: $view}
+spec:
+  filters: [{name: $filter}]
+EOY
+}
+
+# silent_client_streams N COLLECTION PATH: the streams of a backpressure test, open when it
+# returns: a direct watch of COLLECTION from its current resourceVersion ($T_DIR/d/up.out), N
+# readers of PATH through the proxy ($T_DIR/r/r<i>.out), and one client of PATH that reads the
+# headers and then nothing (a 4 KiB receive buffer) until $T_DIR/read-again exists
+# ($T_DIR/s/slow.out, .end). Each stream ends after 120 s.
+silent_client_streams() {
+  local n=$1 collection=$2 path=$3 i rv readers=()
+  for ((i = 0; i < n; i++)); do readers+=("r$i=$path"); done
+  rv=$(resource_version "$collection")
+  direct_streams_bg direct "$T_DIR/d" --timeout 120 "up=$collection?watch=true&resourceVersion=$rv&timeoutSeconds=120"
+  streams_bg readers "$T_DIR/r" --timeout 120 "${readers[@]}"
+  streams_bg silent "$T_DIR/s" --timeout 120 --rcvbuf 4096 --slow-until "$T_DIR/read-again" "slow=$path"
+  wait_for 20 test -f "$T_DIR/r/ready" -a -f "$T_DIR/s/ready" -a -f "$T_DIR/d/ready" || fail "the streams did not start"
+  [[ ! -s $T_DIR/s/slow.end ]] || fail "the silent client's stream did not open: $(cat "$T_DIR/s/slow.end")"
+  sleep 1
+}
+
 # mutate SCRIPT OUT: apply a mutate.py script (JSON lines) to kube-apiserver as admin.
 mutate() {
   cp_exec timeout "${MUTATE_TIMEOUT:-120}" python3 "$CLIENTS_DIR/mutate.py" --server https://127.0.0.1:6443 \

@@ -17,16 +17,7 @@ api=/api/v1/namespaces/$ns/configmaps
 f='changed(data)'
 spath="$api?watch=true&timeoutSeconds=120&filter=$(urlencode "$f")"
 N=5
-readers=()
-for ((i = 0; i < N; i++)); do readers+=("r$i=$spath"); done
-
-rv0=$(resource_version "$api")
-direct_streams_bg direct "$T_DIR/d" --timeout 120 "up=$api?watch=true&resourceVersion=$rv0&timeoutSeconds=120"
-streams_bg readers "$T_DIR/r" --timeout 120 "${readers[@]}"
-streams_bg silent "$T_DIR/s" --timeout 120 --rcvbuf 4096 --slow-until "$T_DIR/read-again" "slow=$spath"
-wait_for 20 test -f "$T_DIR/r/ready" -a -f "$T_DIR/s/ready" -a -f "$T_DIR/d/ready" || fail "the streams did not start"
-[[ ! -s $T_DIR/s/slow.end ]] || fail "the silent client's stream did not open: $(cat "$T_DIR/s/slow.end")"
-sleep 1
+silent_client_streams $N "$api" "$spath"
 
 python3 - "$api" >"$T_DIR/ops.jsonl" <<'EOP'
 import json, random, string, sys

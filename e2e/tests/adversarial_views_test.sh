@@ -29,20 +29,7 @@ nsa=views-a-$RANDOM
 nsb=views-b-$RANDOM
 for ns in $nsa $nsb; do
   cp_kubectl create namespace "$ns" >/dev/null
-  cp_kubectl apply -n "$ns" -f - >/dev/null <<'EOY' || fail "the view in $ns"
-apiVersion: watchfilter.io/v1alpha1
-kind: WatchFilter
-metadata: {name: cms}
-spec:
-  resource: {version: v1, resource: configmaps}
-  filter: changed(data)
----
-apiVersion: watchfilter.io/v1alpha1
-kind: WatchView
-metadata: {name: v}
-spec:
-  filters: [{name: cms}]
-EOY
+  configmap_view "$ns"
 done
 # alice: configmaps in a, `get` on a's view only; mallory: configmaps in a, no view.
 cp_kubectl apply -n "$nsa" -f - >/dev/null <<EOY || fail "ServiceAccounts and RBAC"

@@ -38,8 +38,9 @@ reflector_cleanup() {
   cp_kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
 }
 trap reflector_cleanup EXIT
+configmap_view "$ns" cms configmaps
 # The program's ServiceAccount: what an operator reading ConfigMaps has, and `get` on the view.
-cp_kubectl apply -n "$ns" -f - >/dev/null <<EOY || fail "the view in $ns"
+cp_kubectl apply -n "$ns" -f - >/dev/null <<EOY || fail "the ServiceAccount, its RBAC and the ConfigMaps in $ns"
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: reflector}
@@ -56,19 +57,6 @@ kind: RoleBinding
 metadata: {name: reflector}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reflector}
 subjects: [{kind: ServiceAccount, name: reflector, namespace: $ns}]
----
-apiVersion: watchfilter.io/v1alpha1
-kind: WatchFilter
-metadata: {name: configmaps}
-spec:
-  resource: {version: v1, resource: configmaps}
-  filter: changed(data)
----
-apiVersion: watchfilter.io/v1alpha1
-kind: WatchView
-metadata: {name: cms}
-spec:
-  filters: [{name: configmaps}]
 ---
 apiVersion: v1
 kind: ConfigMap

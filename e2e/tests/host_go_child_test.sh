@@ -27,9 +27,7 @@ NATIVE_METRICS=9479
 MODULES=$HOME/.cache/watchfilter/modules
 start_proxy proxy $WF_PORT
 
-cp_kubectl apply -f "$REPO_DIR/host/examples/percona/cluster-crd.yaml" >/dev/null
-cp_kubectl wait --for condition=Established --timeout 30s crd/clusters.example.watchfilter.io >/dev/null
-wait_for 20 cp_kubectl get --raw /apis/example.watchfilter.io/v1 >/dev/null 2>&1 || fail "clusters API not served"
+apply_example_crd percona/cluster-crd.yaml clusters
 cp_kubectl create namespace go-events >/dev/null
 cp_kubectl create namespace go-requeue >/dev/null
 

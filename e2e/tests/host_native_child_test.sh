@@ -16,9 +16,7 @@ HOST_METRICS=9474
 NATIVE_METRICS=9475
 start_proxy proxy $WF_PORT
 
-cp_kubectl apply -f "$REPO_DIR/host/examples/percona/cluster-crd.yaml" >/dev/null
-cp_kubectl wait --for condition=Established --timeout 30s crd/clusters.example.watchfilter.io >/dev/null
-wait_for 20 cp_kubectl get --raw /apis/example.watchfilter.io/v1 >/dev/null 2>&1 || fail "clusters API not served"
+apply_example_crd percona/cluster-crd.yaml clusters
 cp_kubectl create namespace native-wasm >/dev/null
 cp_kubectl create namespace native-gdb >/dev/null
 

@@ -28,9 +28,7 @@ WATCHER=edge-1.percona.0
 CLUSTERS=/apis/example.watchfilter.io/v1/namespaces/$NS/clusters
 start_proxy proxy $WF_PORT
 
-cp_kubectl apply -f "$REPO_DIR/host/examples/percona/cluster-crd.yaml" >/dev/null
-cp_kubectl wait --for condition=Established --timeout 30s crd/clusters.example.watchfilter.io >/dev/null
-wait_for 20 cp_kubectl get --raw /apis/example.watchfilter.io/v1 >/dev/null 2>&1 || fail "clusters API not served"
+apply_example_crd percona/cluster-crd.yaml clusters
 cp_kubectl create namespace $NS >/dev/null
 cp_kubectl apply -f - >/dev/null <<EOY
 apiVersion: example.watchfilter.io/v1

@@ -19,9 +19,7 @@ N=${HOST_RING_N:-10}  # HOST_RING_N=100 measures the idle RSS of a larger host
 IDLE_MS=1000
 start_proxy proxy $WF_PORT
 
-cp_kubectl apply -f "$REPO_DIR/host/examples/ring/ring-crd.yaml" >/dev/null
-cp_kubectl wait --for condition=Established --timeout 30s crd/rings.example.watchfilter.io >/dev/null
-wait_for 20 cp_kubectl get --raw /apis/example.watchfilter.io/v1 >/dev/null 2>&1 || fail "rings API not served"
+apply_example_crd ring/ring-crd.yaml rings
 for ((i = 0; i < N; i++)); do cp_kubectl create namespace "ring-$i" >/dev/null; done
 cp_kubectl create namespace host-faults >/dev/null
 

@@ -18,16 +18,7 @@ api=/api/v1/namespaces/$ns/configmaps
 f='changed(data)'
 spath="$api?watch=true&timeoutSeconds=120&filter=$(urlencode "$f")"
 N=20
-readers=()
-for ((i = 0; i < N; i++)); do readers+=("r$i=$spath"); done
-
-rv0=$(resource_version "$api")
-direct_streams_bg direct "$T_DIR/d" --timeout 120 "up=$api?watch=true&resourceVersion=$rv0&timeoutSeconds=120"
-streams_bg readers "$T_DIR/r" --timeout 120 "${readers[@]}"
-streams_bg silent "$T_DIR/s" --timeout 120 --rcvbuf 4096 --slow-until "$T_DIR/read-again" "slow=$spath"
-wait_for 20 test -f "$T_DIR/r/ready" -a -f "$T_DIR/s/ready" -a -f "$T_DIR/d/ready" || fail "the streams did not start"
-[[ ! -s $T_DIR/s/slow.end ]] || fail "the silent client's stream did not open: $(cat "$T_DIR/s/slow.end")"
-sleep 1
+silent_client_streams $N "$api" "$spath"
 all_readers_have() { wfcheck all-have "$1" "$2" "$T_DIR"/r/r*.out; }
 cp_kubectl create configmap sentinel -n "$ns" --from-literal=s=1 >/dev/null
 wait_for 20 all_readers_have ADDED sentinel || fail "the readers did not get the sentinel"

@@ -29,20 +29,8 @@ start_proxy proxy $WF_PORT --max-forwarded-body-bytes 1Mi --max-forwarded-body-b
 
 ns=view-bodies-$RANDOM
 cp_kubectl create namespace "$ns" >/dev/null
-cp_kubectl apply -n "$ns" -f - >/dev/null <<EOY || fail "the view, the writer and its RBAC"
-apiVersion: watchfilter.io/v1alpha1
-kind: WatchFilter
-metadata: {name: cms}
-spec:
-  resource: {version: v1, resource: configmaps}
-  filter: changed(data)
----
-apiVersion: watchfilter.io/v1alpha1
-kind: WatchView
-metadata: {name: v}
-spec:
-  filters: [{name: cms}]
----
+configmap_view "$ns"
+cp_kubectl apply -n "$ns" -f - >/dev/null <<EOY || fail "the writer, the outsider and their RBAC"
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: writer}

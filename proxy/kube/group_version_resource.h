@@ -2,6 +2,7 @@
 
 #include <compare>
 #include <string>
+#include <string_view>
 
 namespace watchfilter::proxy::kube {
 
@@ -29,6 +30,10 @@ struct GroupVersionResource {
   // "/api/v1", "/apis/apps/v1": the group version's discovery document, and the prefix of every
   // path of its resources.
   std::string api_path() const;
+  // "/api/v1/namespaces/ops/configmaps/app", "/apis/apps/v1/deployments": the path of an object
+  // (name given) or a collection, in a namespace or (namespace_name empty) cluster-scoped or
+  // across all namespaces (kube::resource_path).
+  std::string path(std::string_view namespace_name = {}, std::string_view name = {}) const;
   GroupResource group_resource() const { return {group, resource}; }
   // "v1/configmaps", "apps/v1/deployments": how the proxy's messages and logs name it.
   std::string to_string() const;

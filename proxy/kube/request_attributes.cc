@@ -125,6 +125,18 @@ std::optional<RequestAttributes> request_attributes(http::verb method, std::stri
   return std::nullopt;
 }
 
+RequestAttributes get_attributes(const kube::GroupVersionResource& gvr,
+                                 std::string_view namespace_name, std::string_view name) {
+  RequestAttributes a;
+  a.resource_request = true;
+  a.verb = "get";
+  a.gvr = gvr;
+  a.namespace_name = namespace_name;
+  a.name = name;
+  a.path = gvr.path(namespace_name, name);
+  return a;
+}
+
 std::string forbidden_message(const UserInfo& user, const RequestAttributes& a,
                               std::string_view reason) {
   auto quote = [](std::string_view s) {

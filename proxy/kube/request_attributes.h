@@ -40,6 +40,12 @@ RequestAttributes request_attributes(boost::beast::http::verb method, const Requ
 std::optional<RequestAttributes> request_attributes(boost::beast::http::verb method,
                                                     std::string_view target);
 
+// A `get` of one named object (namespace_name empty: a cluster-scoped one), as
+// request_attributes reads a GET of its path: what a request needs besides its own verb when the
+// proxy reads an object for it (a WatchFilter, a WatchView).
+RequestAttributes get_attributes(const kube::GroupVersionResource& gvr,
+                                 std::string_view namespace_name, std::string_view name);
+
 // kube-apiserver's 403 message: `configmaps is forbidden: User "u" cannot watch resource
 // "configmaps" in API group "" in the namespace "b"` (cluster scope: `at the cluster scope`;
 // named: `configmaps "x" is forbidden: ...`; non-resource: `forbidden: User "u" cannot get

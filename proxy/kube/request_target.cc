@@ -3,53 +3,10 @@
 #include <boost/beast/core/string.hpp>
 
 #include "proxy/base/dns_names.h"
+#include "proxy/kube/resource_path.h"
 
 namespace watchfilter::proxy {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Go's path unescaping (url.PathUnescape: `+` stays `+`, `%2F` is a `/`).
-std::optional<std::string> unescape_path(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size() || hex_value(in[i + 1]) < 0 || hex_value(in[i + 2]) < 0) {
-      return std::nullopt;
-    }
-    out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
-    i += 2;
-  }
-  return out;
-}
-
-// The decoded path's segments, or nullopt for a `.`, `..` or empty one (a single trailing `/`
-// aside).
-std::optional<std::vector<std::string_view>> canonical_segments(std::string_view path) {
-  if (!path.starts_with('/')) return std::nullopt;
-  path.remove_prefix(1);
-  if (path.ends_with('/')) path.remove_suffix(1);
-  std::vector<std::string_view> out;
-  if (path.empty()) return out;
-  while (true) {
-    const auto slash = path.find('/');
-    const std::string_view seg = path.substr(0, slash);
-    if (seg.empty() || seg == "." || seg == "..") return std::nullopt;
-    out.push_back(seg);
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
 
 bool under_own_group(const std::vector<std::string_view>& segments) {
   constexpr std::string_view group = kOwnGroupPath.substr(6);  // after "/apis/"
@@ -73,7 +30,7 @@ bool parse_bool_true(std::string_view v) {
 
 bool RequestTarget::is_watch() const {
   if (const std::string* w = find_param(params, "watch"); w && parse_bool_true(*w)) return true;
-  auto segments = canonical_segments(upstream_path);
+  auto segments = split_path_segments(upstream_path);
   if (!segments) return false;
   const auto& s = *segments;
   if (s.size() >= 3 && s[0] == "api") return s[2] == "watch";
@@ -100,16 +57,16 @@ std::string RequestTarget::upstream_target() const {
 Result<RequestTarget> parse_request_target(std::string_view target) {
   if (!target.starts_with('/')) return bad_request("request target must be an absolute path");
   const auto q = target.find('?');
-  auto path = unescape_path(target.substr(0, q));
+  auto path = path_unescape(target.substr(0, q));
   if (!path) return bad_request("malformed request path: invalid %-escape");
-  if (!canonical_segments(*path)) {
+  if (!split_path_segments(*path)) {
     return bad_request("malformed request path \"" + *path +
                        "\": `.`, `..` and empty path segments are not accepted");
   }
   RequestTarget out;
   out.path = std::move(*path);
   const std::string_view p = out.path;
-  const auto path_segments = canonical_segments(p);
+  const auto path_segments = split_path_segments(p);
   if (!path_segments->empty() && (*path_segments)[0] == kViewsSegment) {
     // Split after decoding, like every path: `/views/a%2Fb/...` names the view a/b.
     out.under_view = true;
@@ -136,7 +93,7 @@ Result<RequestTarget> parse_request_target(std::string_view target) {
   } else {
     out.upstream_path = out.path;
   }
-  auto segments = canonical_segments(out.upstream_path);
+  auto segments = split_path_segments(out.upstream_path);
   out.own_group = segments && under_own_group(*segments);
   out.nested_view = (out.under_view || out.proxy_prefix) && segments && !segments->empty() &&
                     (*segments)[0] == kViewsSegment;

@@ -3,9 +3,8 @@
 #include <vector>
 
 namespace watchfilter::proxy {
-namespace {
 
-std::optional<std::vector<std::string_view>> split_segments(std::string_view path) {
+std::optional<std::vector<std::string_view>> split_path_segments(std::string_view path) {
   std::vector<std::string_view> out;
   if (!path.starts_with('/')) return std::nullopt;
   path.remove_prefix(1);
@@ -21,17 +20,10 @@ std::optional<std::vector<std::string_view>> split_segments(std::string_view pat
   return out;
 }
 
-}  // namespace
-
-std::string ResourcePath::collection_path() const {
-  std::string out = gvr.api_path();
-  if (!namespace_name.empty()) out += "/namespaces/" + namespace_name;
-  out += "/" + gvr.resource;
-  return out;
-}
+std::string ResourcePath::collection_path() const { return gvr.path(namespace_name); }
 
 std::optional<ResourcePath> parse_resource_path(std::string_view path) {
-  auto segments = split_segments(path);
+  auto segments = split_path_segments(path);
   if (!segments) return std::nullopt;
   const auto& s = *segments;
   ResourcePath out;

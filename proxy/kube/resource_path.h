@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proxy/kube/group_version_resource.h"
 
@@ -24,5 +25,10 @@ struct ResourcePath {
 };
 
 std::optional<ResourcePath> parse_resource_path(std::string_view path);
+
+// The segments of a decoded absolute path (`/api/v1/pods/` is api, v1, pods), or nullopt when it
+// does not start with `/` or has a `.`, `..` or empty segment (a single trailing `/` aside): the
+// one spelling of a path the proxy accepts, authorizes and serves.
+std::optional<std::vector<std::string_view>> split_path_segments(std::string_view path);
 
 }  // namespace watchfilter::proxy

@@ -10,14 +10,13 @@ int hex_value(char c) {
   return -1;
 }
 
-}  // namespace
-
-std::optional<std::string> percent_decode(std::string_view in) {
+// Go's url.unescape: `%XX` a byte; `+` a space in a query component, itself in a path.
+std::optional<std::string> unescape(std::string_view in, bool plus_is_space) {
   std::string out;
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
-    if (c == '+') {
+    if (c == '+' && plus_is_space) {
       out += ' ';
     } else if (c == '%') {
       if (i + 2 >= in.size()) return std::nullopt;
@@ -32,6 +31,12 @@ std::optional<std::string> percent_decode(std::string_view in) {
   }
   return out;
 }
+
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view in) { return unescape(in, true); }
+
+std::optional<std::string> path_unescape(std::string_view in) { return unescape(in, false); }
 
 std::vector<QueryParam> parse_query(std::string_view query, QueryIssues* issues) {
   std::vector<QueryParam> params;

@@ -11,6 +11,9 @@ namespace watchfilter::proxy {
 // Percent-decodes one query component the way Go's url.QueryUnescape does (kube-apiserver's
 // parser): `+` is a space, `%XX` a byte. nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view in);
+// The same for a URL path, as Go's url.PathUnescape (kube-apiserver's router): `+` stays `+`,
+// `%2F` is a `/`.
+std::optional<std::string> path_unescape(std::string_view in);
 
 struct QueryParam {
   std::string key;

@@ -1,8 +1,17 @@
 #include "proxy/request/watchfilter_ref.h"
 
 #include "proxy/base/dns_names.h"
+#include "proxy/kube/group_version_resource.h"
 
 namespace watchfilter::proxy {
+namespace {
+
+kube::GroupVersionResource watchfilters() {
+  return {std::string(kWatchFilterGroup), std::string(kWatchFilterVersion),
+          std::string(kWatchFilterResource)};
+}
+
+}  // namespace
 
 std::optional<WatchFilterRef> parse_watchfilter_ref(std::string_view text) {
   const auto slash = text.find('/');
@@ -13,26 +22,14 @@ std::optional<WatchFilterRef> parse_watchfilter_ref(std::string_view text) {
   return WatchFilterRef{std::string(ns), std::string(name)};
 }
 
-std::string WatchFilterRef::path() const {
-  return "/apis/" + std::string(kWatchFilterGroup) + "/" + std::string(kWatchFilterVersion) +
-         "/namespaces/" + namespace_name + "/" + std::string(kWatchFilterResource) + "/" + name;
-}
+std::string WatchFilterRef::path() const { return watchfilters().path(namespace_name, name); }
 
 RequestAttributes watchfilter_get_attributes(const WatchFilterRef& ref) {
-  RequestAttributes a;
-  a.resource_request = true;
-  a.verb = "get";
-  a.gvr = {std::string(kWatchFilterGroup), std::string(kWatchFilterVersion),
-           std::string(kWatchFilterResource)};
-  a.namespace_name = ref.namespace_name;
-  a.name = ref.name;
-  a.path = ref.path();
-  return a;
+  return get_attributes(watchfilters(), ref.namespace_name, ref.name);
 }
 
 std::string watchfilter_not_found_message(const WatchFilterRef& ref) {
-  return std::string(kWatchFilterResource) + "." + std::string(kWatchFilterGroup) + " \"" +
-         ref.name + "\" not found";
+  return watchfilters().group_resource().to_string() + " \"" + ref.name + "\" not found";
 }
 
 }  // namespace watchfilter::proxy

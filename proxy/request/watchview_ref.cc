@@ -1,29 +1,26 @@
 #include "proxy/request/watchview_ref.h"
 
+#include "proxy/kube/group_version_resource.h"
 #include "proxy/request/watchfilter_ref.h"
 
 namespace watchfilter::proxy {
+namespace {
 
-std::string WatchViewRef::path() const {
-  return "/apis/" + std::string(kWatchFilterGroup) + "/" + std::string(kWatchFilterVersion) +
-         "/namespaces/" + namespace_name + "/" + std::string(kWatchViewResource) + "/" + name;
+kube::GroupVersionResource watchviews() {
+  return {std::string(kWatchFilterGroup), std::string(kWatchFilterVersion),
+          std::string(kWatchViewResource)};
 }
 
+}  // namespace
+
+std::string WatchViewRef::path() const { return watchviews().path(namespace_name, name); }
+
 RequestAttributes watchview_get_attributes(const WatchViewRef& ref) {
-  RequestAttributes a;
-  a.resource_request = true;
-  a.verb = "get";
-  a.gvr = {std::string(kWatchFilterGroup), std::string(kWatchFilterVersion),
-           std::string(kWatchViewResource)};
-  a.namespace_name = ref.namespace_name;
-  a.name = ref.name;
-  a.path = ref.path();
-  return a;
+  return get_attributes(watchviews(), ref.namespace_name, ref.name);
 }
 
 std::string watchview_not_found_message(const WatchViewRef& ref) {
-  return std::string(kWatchViewResource) + "." + std::string(kWatchFilterGroup) + " \"" + ref.name +
-         "\" not found";
+  return watchviews().group_resource().to_string() + " \"" + ref.name + "\" not found";
 }
 
 }  // namespace watchfilter::proxy

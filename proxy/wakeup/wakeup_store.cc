@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "proxy/kube/group_version_resource.h"
 #include "proxy/kube/watch_events.h"
 #include "proxy/upstream/upstream_fetch.h"
 
@@ -12,6 +13,8 @@ namespace {
 
 // A ConfigMap holds at most 1 MiB; its answer is bounded a little above that.
 constexpr std::size_t kAnswerLimit = 2u << 20;
+
+kube::GroupVersionResource config_maps() { return {"", "v1", "configmaps"}; }
 
 // `"data":{<key>:<value>}`, `value` a JSON literal: the entry's string, or null (RFC 7386: a
 // merge patch's null deletes the key).
@@ -79,9 +82,7 @@ ConfigMapWakeupStore::ConfigMapWakeupStore(boost::asio::any_io_executor strand,
       namespace_(std::move(namespace_name)),
       name_(std::move(name)) {}
 
-std::string ConfigMapWakeupStore::path() const {
-  return "/api/v1/namespaces/" + namespace_ + "/configmaps/" + name_;
-}
+std::string ConfigMapWakeupStore::path() const { return config_maps().path(namespace_, name_); }
 
 std::string ConfigMapWakeupStore::describe() const {
   return "ConfigMap " + namespace_ + "/" + name_;
@@ -133,7 +134,7 @@ void ConfigMapWakeupStore::patch(std::string body, IfMissing if_missing,
         // The first wake-up: create the ConfigMap holding it. 409: someone else just created
         // it (another replica, an earlier attempt); the merge patch then goes through.
         post_upstream(
-            *self->client_, self->strand_, "/api/v1/namespaces/" + self->namespace_ + "/configmaps",
+            *self->client_, self->strand_, config_maps().path(self->namespace_),
             wakeup_store_configmap(self->namespace_, self->name_, k, json), kAnswerLimit,
             [self, done = std::move(done), k, json](FetchResult c) mutable {
               if (!c.ec && c.status == 201) return done(Result{true, {}});

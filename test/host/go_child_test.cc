@@ -13,29 +13,10 @@
 
 #include "host/child_instance.h"
 #include "host/wasm_runtime.h"
+#include "test/host/runtime_fixture.h"
 
 namespace watchfilter::host {
 namespace {
-
-class FakeServices : public HostServices {
- public:
-  KubeResponse kube_request(const std::string&, const KubeRequest& request) override {
-    requests.push_back(request);
-    constexpr std::string_view kBig = "/configmaps/big-";
-    if (auto at = request.path.find(kBig); at != std::string::npos) {
-      std::size_t size = std::stoul(request.path.substr(at + kBig.size()));
-      return {200, "\"" + std::string(size - 2, 'x') + "\""};
-    }
-    if (request.method == 0)
-      return {200, R"({"kind":"ConfigMap","metadata":{"name":"target"},"data":{"value":"v1"}})"};
-    return {201, "{}"};
-  }
-  void child_log(const std::string& child, int level, std::string_view message) override {
-    logs.push_back(child + ":" + std::to_string(level) + ":" + std::string(message));
-  }
-  std::vector<KubeRequest> requests;
-  std::vector<std::string> logs;
-};
 
 std::string event(const std::string& data) {
   return R"({"watch":0,"event":{"type":"MODIFIED","object":{"kind":"ConfigMap","metadata":{"name":"c","namespace":"ns1"},"data":)" +
@@ -43,23 +24,18 @@ std::string event(const std::string& data) {
 }
 std::string action(const std::string& a) { return event(R"({"action":")" + a + R"("})"); }
 
-class GoChildTest : public ::testing::Test {
+class GoChildTest : public RuntimeFixture<GoChildTest> {
  protected:
   // Compiling the Go module takes ~30 s and CTest runs each test in its own process, so the
   // compiled module is kept in the host's default cache, outside the clone (keyed by content).
   static void SetUpTestSuite() {
     const char* home = std::getenv("HOME");
-    cache_ = std::filesystem::path(home ? home : "/tmp") / ".cache/watchfilter/modules";
     RuntimeOptions options;
-    options.module_cache_dir = cache_;
+    options.module_cache_dir =
+        std::filesystem::path(home ? home : "/tmp") / ".cache/watchfilter/modules";
     options.max_memory_bytes = 64ull << 20;
     options.max_instances = 4;
-    runtime_ = new WasmRuntime(options);
-    module_ = new std::shared_ptr<const ChildModule>(runtime_->load_module(GO_TEST_CHILD_WASM));
-  }
-  static void TearDownTestSuite() {
-    delete module_;
-    delete runtime_;
+    load_suite_module(options, GO_TEST_CHILD_WASM);
   }
 
   std::unique_ptr<ChildInstance> instantiate(
@@ -70,13 +46,8 @@ class GoChildTest : public ::testing::Test {
     settings.memory_limit_bytes = memory_limit;
     settings.call_timeout = timeout;
     settings.env = {{"WATCH_NAMESPACE", "ns1"}, {"SOME_VAR", "12345"}};
-    return std::make_unique<ChildInstance>(*runtime_, *module_, settings, services_);
+    return RuntimeFixture::instantiate(settings);
   }
-
-  static inline std::filesystem::path cache_;
-  static inline WasmRuntime* runtime_ = nullptr;
-  static inline std::shared_ptr<const ChildModule>* module_ = nullptr;
-  FakeServices services_;
 };
 
 TEST_F(GoChildTest, ReconcileLogsThroughTheHost) {
@@ -128,7 +99,7 @@ TEST_F(GoChildTest, EnvironmentIsTheEntrysEnv) {
 // The host sets GOMEMLIMIT to the memory limit less the module's initial memory, unless the
 // entry sets it.
 TEST_F(GoChildTest, GoMemoryLimitFollowsTheChildsLimit) {
-  std::uint64_t initial = (*module_)->initial_memory_bytes();
+  std::uint64_t initial = module_->initial_memory_bytes();
   ASSERT_GT(initial, 1u << 20);
   auto child = instantiate("limit", 32ull << 20);
   CallOutcome out = child->reconcile(event(R"({"action":"env","name":"GOMEMLIMIT"})"));
@@ -139,7 +110,7 @@ TEST_F(GoChildTest, GoMemoryLimitFollowsTheChildsLimit) {
   ChildSettings settings;
   settings.name = "own-limit";
   settings.env = {{"GOMEMLIMIT", "5MiB"}};
-  ChildInstance own(*runtime_, *module_, settings, services_);
+  ChildInstance own(*runtime_, module_, settings, services_);
   EXPECT_EQ(own.reconcile(action("gomemlimit")).requeue_after.count(), 5 * 1024);
 }
 

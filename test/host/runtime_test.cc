@@ -10,33 +10,17 @@
 
 #include "host/child_instance.h"
 #include "host/wasm_runtime.h"
+#include "test/host/runtime_fixture.h"
 
 namespace watchfilter::host {
 namespace {
-
-class FakeServices : public HostServices {
- public:
-  KubeResponse kube_request(const std::string& child, const KubeRequest& request) override {
-    requests.push_back(request);
-    children.push_back(child);
-    if (request.method == 0)
-      return {200, R"({"kind":"ConfigMap","metadata":{"name":"target"},"data":{"value":"v1"}})"};
-    return {201, "{}"};
-  }
-  void child_log(const std::string& child, int level, std::string_view message) override {
-    logs.push_back(child + ":" + std::to_string(level) + ":" + std::string(message));
-  }
-  std::vector<KubeRequest> requests;
-  std::vector<std::string> children;
-  std::vector<std::string> logs;
-};
 
 std::string event(const std::string& action) {
   return R"({"watch":0,"event":{"type":"MODIFIED","object":{"kind":"ConfigMap","metadata":{"name":"c","namespace":"ns1"},"data":{"action":")" +
          action + R"("}}}})";
 }
 
-class RuntimeTest : public ::testing::Test {
+class RuntimeTest : public RuntimeFixture<RuntimeTest> {
  protected:
   static void SetUpTestSuite() {
     cache_ = std::filesystem::temp_directory_path() /
@@ -45,13 +29,10 @@ class RuntimeTest : public ::testing::Test {
     options.module_cache_dir = cache_;
     options.max_memory_bytes = 16ull << 20;
     options.max_instances = 8;
-    runtime_ = new WasmRuntime(options);
-    module_ =
-        new std::shared_ptr<const ChildModule>(runtime_->load_module(TEST_CHILD_WASM, &source_));
+    load_suite_module(options, TEST_CHILD_WASM, &source_);
   }
   static void TearDownTestSuite() {
-    delete module_;
-    delete runtime_;
+    RuntimeFixture::TearDownTestSuite();
     std::filesystem::remove_all(cache_);
   }
 
@@ -60,14 +41,11 @@ class RuntimeTest : public ::testing::Test {
     settings.name = std::move(name);
     settings.memory_limit_bytes = 8ull << 20;
     settings.call_timeout = std::chrono::milliseconds(200);
-    return std::make_unique<ChildInstance>(*runtime_, *module_, settings, services_);
+    return RuntimeFixture::instantiate(settings);
   }
 
   static inline std::filesystem::path cache_;
-  static inline WasmRuntime* runtime_ = nullptr;
-  static inline std::shared_ptr<const ChildModule>* module_ = nullptr;
   static inline ModuleSource source_ = ModuleSource::kCompiled;
-  FakeServices services_;
 };
 
 TEST_F(RuntimeTest, CompilesOnceThenLoadsFromTheModuleCache) {

@@ -5,9 +5,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 check=$repo/scripts/check-format.sh
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
+source "$repo/test/scripts/check_test_lib.sh"
 
 # tree NAME: a fresh git repository with the real .clang-format.
 tree() {
@@ -23,24 +21,6 @@ put() {
   mkdir -p "$(dirname "$root/$rel")"
   printf '%s\n' "$@" >"$root/$rel"
   git -C "$root" add "$rel"
-}
-expect_ok() {
-  local out
-  if ! out=$("$check" "$root" 2>&1); then
-    echo "FAIL $1: expected a pass, got:"$'\n'"$out" >&2
-    failed=1
-  fi
-}
-expect_fail() {
-  local name=$1 message=$2 out rc=0
-  out=$("$check" "$root" 2>&1) || rc=$?
-  if ((rc != 1)); then
-    echo "FAIL $name: expected exit 1, got $rc:"$'\n'"$out" >&2
-    failed=1
-  elif [[ $out != *"$message"* ]]; then
-    echo "FAIL $name: expected \"$message\" in:"$'\n'"$out" >&2
-    failed=1
-  fi
 }
 
 tree formatted
@@ -59,8 +39,4 @@ tree long_line
 put a.h '#pragma once' "int f(int aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, int bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, int cccccccccccccccccc);"
 expect_fail long_line 'a.h:2: not formatted'
 
-if ((failed)); then
-  echo "check_format_test: FAILED" >&2
-  exit 1
-fi
-echo "check_format_test: ok"
+finish check_format_test

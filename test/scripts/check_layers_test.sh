@@ -4,9 +4,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 check=$repo/scripts/check-layers.sh
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
+source "$repo/test/scripts/check_test_lib.sh"
 
 # tree NAME: a fresh root with the real proxy/LAYERS and nothing else.
 tree() {
@@ -20,25 +18,6 @@ put() {
   shift
   mkdir -p "$(dirname "$path")"
   printf '%s\n' "$@" >"$path"
-}
-# expect_ok / expect_fail MESSAGE: run the check on $root.
-expect_ok() {
-  local out
-  if ! out=$("$check" "$root" 2>&1); then
-    echo "FAIL $1: expected a pass, got:"$'\n'"$out" >&2
-    failed=1
-  fi
-}
-expect_fail() {
-  local name=$1 message=$2 out rc=0
-  out=$("$check" "$root" 2>&1) || rc=$?
-  if ((rc != 1)); then
-    echo "FAIL $name: expected exit 1, got $rc:"$'\n'"$out" >&2
-    failed=1
-  elif [[ $out != *"$message"* ]]; then
-    echo "FAIL $name: expected \"$message\" in:"$'\n'"$out" >&2
-    failed=1
-  fi
 }
 
 tree layered
@@ -88,8 +67,4 @@ tree unknown_include
 put proxy/server/session.cc '#include "proxy/util/strings.h"'
 expect_fail unknown_include 'proxy/server/session.cc:1: includes "proxy/util/strings.h": proxy/util/ is not a component'
 
-if ((failed)); then
-  echo "check_layers_test: FAILED" >&2
-  exit 1
-fi
-echo "check_layers_test: ok"
+finish check_layers_test

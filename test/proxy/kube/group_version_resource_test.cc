@@ -11,6 +11,17 @@ TEST(GroupVersionResourceTest, CoreGroupHasNoGroupSegment) {
   EXPECT_EQ(gvr.api_path(), "/api/v1");
   EXPECT_EQ(gvr.to_string(), "v1/configmaps");
   EXPECT_EQ(gvr.group_resource().to_string(), "configmaps");
+  EXPECT_EQ(gvr.path(), "/api/v1/configmaps");
+  EXPECT_EQ(gvr.path("ops"), "/api/v1/namespaces/ops/configmaps");
+  EXPECT_EQ(gvr.path("ops", "app"), "/api/v1/namespaces/ops/configmaps/app");
+}
+
+TEST(GroupVersionResourceTest, ClusterScopedObjectPath) {
+  EXPECT_EQ((GroupVersionResource{"", "v1", "namespaces"}.path({}, "ops")),
+            "/api/v1/namespaces/ops");
+  EXPECT_EQ(
+      (GroupVersionResource{"rbac.authorization.k8s.io", "v1", "clusterroles"}.path({}, "admin")),
+      "/apis/rbac.authorization.k8s.io/v1/clusterroles/admin");
 }
 
 TEST(GroupVersionResourceTest, NamedGroup) {
@@ -20,6 +31,8 @@ TEST(GroupVersionResourceTest, NamedGroup) {
   EXPECT_EQ(gvr.to_string(), "apps/v1/deployments");
   EXPECT_EQ(gvr.group_resource(), (GroupResource{"apps", "deployments"}));
   EXPECT_EQ(gvr.group_resource().to_string(), "deployments.apps");
+  EXPECT_EQ(gvr.path(), "/apis/apps/v1/deployments");
+  EXPECT_EQ(gvr.path("ops", "web"), "/apis/apps/v1/namespaces/ops/deployments/web");
 }
 
 TEST(GroupVersionResourceTest, OrderedByGroupThenVersionThenResource) {

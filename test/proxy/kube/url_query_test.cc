@@ -23,6 +23,15 @@ TEST(UrlQueryTest, DecodesLikeGo) {
   EXPECT_EQ(percent_encode("a=b c/é"), "a%3Db%20c%2F%C3%A9");
 }
 
+TEST(UrlQueryTest, PathUnescapeKeepsPlusAsGo) {
+  // url.PathUnescape: `+` is itself in a path, a space only in a query component.
+  EXPECT_EQ(path_unescape("/api/v1/namespaces/a+b/configmaps/x%2By%2Fz"),
+            "/api/v1/namespaces/a+b/configmaps/x+y/z");
+  EXPECT_EQ(percent_decode("a+b%2B"), "a b+");
+  EXPECT_EQ(path_unescape("/x%2"), std::nullopt);
+  EXPECT_EQ(path_unescape("/x%zz"), std::nullopt);
+}
+
 TEST(UrlQueryTest, DropsMalformedPiecesKeepsTheRestAsGo) {
   // url.ParseQuery("watch=true&x=%zz&a=%4&b;c=1&&y=2"): watch and y kept, the rest dropped.
   QueryIssues issues;

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/kube/api_path.h"
 #include "watchfilter/sdk/abi.h"
 #include "watchfilter/sdk/json.h"
 
@@ -71,17 +72,7 @@ struct Resource {
 
   // The API path of a namespaced collection (name empty) or object.
   std::string path(std::string_view ns, std::string_view name = {}) const {
-    std::string p = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
-    if (!ns.empty()) {
-      p += "/namespaces/";
-      p += ns;
-    }
-    p += "/" + plural;
-    if (!name.empty()) {
-      p += "/";
-      p += name;
-    }
-    return p;
+    return proxy::kube::resource_path(group, version, plural, ns, name);
   }
 };
 
