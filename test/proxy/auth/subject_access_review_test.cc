@@ -4,17 +4,14 @@
 #include <rapidjson/document.h>
 
 #include "proxy/kube/request_attributes.h"
+#include "test/proxy/support/attributes_support.h"
 
 namespace watchfilter::proxy {
 namespace {
 
 namespace http = boost::beast::http;
 
-RequestAttributes attrs(http::verb m, std::string_view target) {
-  auto a = request_attributes(m, target);
-  EXPECT_TRUE(a) << target;
-  return a.value_or(RequestAttributes{});
-}
+using testing::attrs;
 
 TEST(SubjectAccessReviewTest, SpecShape) {
   UserInfo u{"alice", "uid-1", {"g1", "system:authenticated"}, {{"scopes", {"read"}}}};

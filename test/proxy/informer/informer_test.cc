@@ -18,6 +18,7 @@
 #include "proxy/kube/watch_events.h"
 #include "test/proxy/support/core_test_support.h"
 #include "test/proxy/support/fake_upstream.h"
+#include "test/proxy/support/io_wait.h"
 
 namespace watchfilter::proxy::informer {
 namespace {
@@ -63,12 +64,7 @@ class InformerTest : public ::testing::Test {
   }
   // Runs the informer until `condition` holds, at most 5 s.
   bool run_until(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!condition() && std::chrono::steady_clock::now() < deadline) {
-      ioc.restart();
-      ioc.run_for(5ms);
-    }
-    return condition();
+    return testing::run_until(ioc, condition);
   }
   // Lets whatever is under way arrive (200 ms).
   void settle() {

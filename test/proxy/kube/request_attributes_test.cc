@@ -4,16 +4,14 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include "test/proxy/support/attributes_support.h"
+
 namespace watchfilter::proxy {
 namespace {
 
 namespace http = boost::beast::http;
 
-RequestAttributes attrs(http::verb m, std::string_view target) {
-  auto a = request_attributes(m, target);
-  EXPECT_TRUE(a) << target;
-  return a.value_or(RequestAttributes{});
-}
+using testing::attrs;
 
 TEST(RequestAttributesTest, VerbsFromPathsAndQuery) {
   auto w = attrs(http::verb::get, "/api/v1/namespaces/b/configmaps?watch=true&filter=x");

@@ -21,6 +21,7 @@
 #include "proxy/informer/watcher_quota.h"
 #include "proxy/stream/owned_authorization.h"
 #include "test/proxy/support/fake_upstream.h"
+#include "test/proxy/support/io_wait.h"
 #include "test/proxy/support/watch_request_support.h"
 
 namespace watchfilter::proxy {
@@ -202,14 +203,9 @@ class FilteredServiceTest : public ::testing::Test {
   }
 
   bool run_until(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!condition() && std::chrono::steady_clock::now() < deadline) run_for(5ms);
-    return condition();
+    return testing::run_until(ioc, condition);
   }
-  void run_for(std::chrono::milliseconds d) {
-    ioc.restart();
-    ioc.run_for(d);
-  }
+  void run_for(std::chrono::milliseconds d) { testing::run_for(ioc, d); }
 
   FakeUpstream upstream;
   boost::asio::io_context ioc;

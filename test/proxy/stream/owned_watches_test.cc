@@ -25,6 +25,7 @@
 #include "filters/event_view.h"
 #include "proxy/kube/watch_events.h"
 #include "test/proxy/support/fake_upstream.h"
+#include "test/proxy/support/io_wait.h"
 #include "test/proxy/support/watch_request_support.h"
 
 namespace watchfilter::proxy {
@@ -228,14 +229,9 @@ class OwnedWatchesTest : public ::testing::Test {
     }
   }
   bool run_until(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!condition() && std::chrono::steady_clock::now() < deadline) run_for(5ms);
-    return condition();
+    return testing::run_until(ioc, condition);
   }
-  void run_for(std::chrono::milliseconds d) {
-    ioc.restart();
-    ioc.run_for(d);
-  }
+  void run_for(std::chrono::milliseconds d) { testing::run_for(ioc, d); }
   // The secrets watch delivers `lines`; true once `endpoint` has at least `n` events.
   bool secrets_change(const std::vector<std::string>& lines, RecordingEndpoint& endpoint,
                       std::size_t n) {

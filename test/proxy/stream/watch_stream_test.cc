@@ -28,6 +28,7 @@
 #include "proxy/telemetry/metrics.h"
 #include "proxy/upstream/tls_context.h"
 #include "test/proxy/support/fake_upstream.h"
+#include "test/proxy/support/io_wait.h"
 #include "test/proxy/support/watch_request_support.h"
 
 namespace watchfilter::proxy {
@@ -107,14 +108,9 @@ class WatchStreamTest : public ::testing::Test {
   }
 
   bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds limit = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!condition() && std::chrono::steady_clock::now() < deadline) run_for(5ms);
-    return condition();
+    return testing::run_until(ioc, condition, limit);
   }
-  void run_for(std::chrono::milliseconds d) {
-    ioc.restart();
-    ioc.run_for(d);
-  }
+  void run_for(std::chrono::milliseconds d) { testing::run_for(ioc, d); }
 
   // A loopback TLS connection: `server` is the proxy's end, `client` the test's. Small socket
   // buffers when `small_buffers`, so that a client that does not read is soon seen as one.
