@@ -98,7 +98,7 @@ void FilteredService::on_resource(CallPtr call, const Discovery::Found& found) {
                                     "the server could not find the requested resource"});
   }
   const informer::InformerKey key{info->gvr, request.path.namespace_name};
-  auto lease = acquire_informer(*registry_, key, *info, describe_informer(key));
+  auto lease = acquire_informer(*registry_, key, *info);
   if (!lease) return refuse(call, lease.error());
   auto informer = (*lease)->shared();
   informer->when_synced([this, call, held = Lease{*lease, informer, *info}](

@@ -27,27 +27,27 @@ Result<informer::ResourceInfo> served_resource(const kube::GroupVersionResource&
   return informer::ResourceInfo{{gvr.group, gvr.version, res.name}, res.kind, res.namespaced};
 }
 
-std::string describe_informer(const informer::InformerKey& key) {
-  return key.gvr.group_resource().to_string() + (key.namespace_name.empty()
-                                                     ? std::string(" at the cluster scope")
-                                                     : " in namespace " + key.namespace_name);
-}
-
 Result<std::shared_ptr<informer::InformerLease>> acquire_informer(
     informer::InformerRegistry& registry, const informer::InformerKey& key,
-    const informer::ResourceInfo& info, std::string_view needed_by) {
+    const informer::ResourceInfo& info, std::string_view owned_by) {
   auto acquired = registry.acquire(key, info);
   if (auto* refusal = std::get_if<informer::AcquireRefusal>(&acquired)) {
     if (*refusal != informer::AcquireRefusal::kAtCapacity) {
       return StatusError{StatusReason::kServiceUnavailable, "watchfilter-proxy is shutting down"};
+    }
+    std::string needed = key.gvr.group_resource().to_string() +
+                         (key.namespace_name.empty() ? std::string(" at the cluster scope")
+                                                     : " in namespace " + key.namespace_name);
+    if (!owned_by.empty()) {
+      needed += ", an owned resource of WatchFilter " + std::string(owned_by) + ",";
     }
     StatusDetails retry;
     retry.retry_after_seconds = kInformerRetryAfterSeconds;
     return StatusError{StatusReason::kTooManyRequests,
                        "too many informers: watchfilter-proxy runs its limit of " +
                            std::to_string(registry.max_informers()) +
-                           " shared informers (--max-informers), all with streams, and " +
-                           std::string(needed_by) + " would need another; try again later",
+                           " shared informers (--max-informers), all with streams, and " + needed +
+                           " would need another; try again later",
                        retry, "max-informers"};
   }
   return std::shared_ptr<informer::InformerLease>(

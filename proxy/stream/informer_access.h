@@ -23,15 +23,13 @@ Result<informer::ResourceInfo> served_resource(const kube::GroupVersionResource&
                                                const Discovery::Found& found,
                                                std::initializer_list<std::string_view> verbs);
 
-// "configmaps in namespace x", "nodes at the cluster scope": an informer as messages name it.
-std::string describe_informer(const informer::InformerKey& key);
-
 // Step 2: a lease on the informer of `key`. When --max-informers are all in use, a 429 with
-// Retry-After whose StatusError carries limit "max-informers" (the caller counts it); `needed_by`
-// says in the message what would need another. When the registry has stopped, the 503 of
-// shutdown.
+// Retry-After whose StatusError carries limit "max-informers" (the caller counts it) and names
+// the informer that would be needed ("configmaps in namespace x"), and `owned_by`, the
+// WatchFilter whose owned resource it is, if any. When the registry has stopped, the 503 of
+// shutdown. The message is built only for a refusal: this runs for every filtered request.
 Result<std::shared_ptr<informer::InformerLease>> acquire_informer(
     informer::InformerRegistry& registry, const informer::InformerKey& key,
-    const informer::ResourceInfo& info, std::string_view needed_by);
+    const informer::ResourceInfo& info, std::string_view owned_by = {});
 
 }  // namespace watchfilter::proxy

@@ -206,9 +206,7 @@ void OwnedWatches::resolve(std::size_t index, const Discovery::Found& found) {
   }
   const informer::InformerKey key{
       info->gvr, info->namespaced ? primary_.request->path.namespace_name : std::string()};
-  auto lease = acquire_informer(*registry_, key, *info,
-                                describe_informer(key) + ", an owned resource of WatchFilter " +
-                                    primary_.request->filter_ref + ",");
+  auto lease = acquire_informer(*registry_, key, *info, primary_.request->filter_ref);
   if (!lease) {
     if (!lease.error().limit.empty()) {
       std::lock_guard lock(mutex_);
